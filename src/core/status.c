@@ -48,6 +48,18 @@ hn_status hn_error_prefix(hn_error *err, const char *fmt, ...)
     char old[HN_ERROR_MSG_MAX];
     memcpy(old, err->msg, sizeof old);
     old[sizeof old - 1] = '\0';
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    /* assemble by hand: snprintf("%s: %s") trips -Wformat-truncation */
+    size_t np = strlen(prefix), cap = sizeof err->msg - 1;
+    if (np > cap)
+        np = cap;
+    memcpy(err->msg, prefix, np);
+    size_t pos = np;
+    for (const char *s = ": "; *s && pos < cap; s++)
+        err->msg[pos++] = *s;
+    size_t no = strlen(old);
+    if (no > cap - pos)
+        no = cap - pos;
+    memcpy(err->msg + pos, old, no);
+    err->msg[pos + no] = '\0';
     return err->status;
 }
