@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hepnn/status.h"
+
 static int hn_test_failed_checks;
 static int hn_tests_passed, hn_tests_failed, hn_tests_skipped;
 static int hn_test_skip_flag;
@@ -43,13 +45,16 @@ static int hn_test_skip_flag;
         }                                                                             \
     } while (0)
 
-/* Checks that a status-returning call returned HN_OK; prints the message. */
+static inline const char *hn_test_msg(const hn_error *e) { return e ? e->msg : ""; }
+
+/* Checks that a status-returning call returned HN_OK; prints the message
+ * (errp: a pointer to the hn_error the call filled, or NULL). */
 #define CHECK_OK(call, errp)                                                          \
     do {                                                                              \
         int hn_st_ = (int)(call);                                                     \
         if (hn_st_ != 0) {                                                            \
             fprintf(stderr, "%s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #call, \
-                    hn_st_, (errp) ? (errp)->msg : "");                               \
+                    hn_st_, hn_test_msg(errp));                               \
             hn_test_failed_checks++;                                                  \
         }                                                                             \
     } while (0)
