@@ -11,7 +11,7 @@ static hn_tensor *build_case(hn_graph *g, const op_case *c, hn_tensor **in, hn_r
 {
     for (int k = 0; k < c->n_in; k++) {
         const op_input *s = &c->in[k];
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "x%d", k);
         in[k] = s->kind == IN_PARAM ? hn_param(g, name, s->ndim, s->shape) : hn_input(g, name, s->ndim, s->shape);
         if (!in[k])
