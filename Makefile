@@ -3,6 +3,8 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+# The sanitizer build uses clang when there is one, so CI compiles with both gcc and clang.
+SAN_CC ?= $(shell command -v clang 2>/dev/null || echo cc)
 
 .PHONY: all build test demo install deps test-deps test-sanitize clean
 
@@ -23,7 +25,7 @@ test: test-deps build
 
 # The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-sanitize: test-deps
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHEPNN_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@CC=$(SAN_CC) cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHEPNN_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 HEPNN_SANITIZE=1 ctest --output-on-failure -j $(JOBS)
 
