@@ -1,5 +1,6 @@
 #include "harness.h"
 #include "hepnn/rng.h"
+#include "hepnn/threads.h"
 #include "hepnn/status.h"
 
 TEST(error_set_and_prefix)
@@ -64,9 +65,23 @@ TEST(rng_reproducible_and_distributed)
         CHECK(hn_rng_below(&a, 7) < 7);
 }
 
+TEST(thread_counts_settable)
+{
+    hn_error err = {0};
+    CHECK(hn_threads_set(-1, 0, &err) == HN_ERR_ARG);
+    CHECK_OK(hn_threads_set(1, 1, &err), &err);
+    CHECK(hn_threads_kernel() == 1);
+    CHECK(hn_threads_blas() == 1);
+    CHECK_OK(hn_threads_set(2, 2, &err), &err);
+    CHECK(hn_threads_kernel() == 2);
+    /* OpenBLAS caps its count at the cores it was started with */
+    CHECK(hn_threads_blas() >= 1 && hn_threads_blas() <= 2);
+}
+
 int main(void)
 {
     RUN(error_set_and_prefix);
     RUN(rng_reproducible_and_distributed);
+    RUN(thread_counts_settable);
     return TEST_SUMMARY();
 }
