@@ -84,6 +84,17 @@ static hn_tensor *b_nll_w(hn_graph *g, hn_tensor **x) { return hn_loss_nll(g, x[
 static hn_tensor *b_kl(hn_graph *g, hn_tensor **x) { return hn_loss_kl_gauss(g, x[0], x[1], NULL); }
 static hn_tensor *b_kl_w(hn_graph *g, hn_tensor **x) { return hn_loss_kl_gauss(g, x[0], x[1], x[2]); }
 
+/* batch norm with fresh running statistics (mean 0, variance 1) */
+static hn_tensor *b_batchnorm(hn_graph *g, hn_tensor **x)
+{
+    int64_t c = hn_tensor_dim(x[0], 1);
+    hn_tensor *rm = hn_state(g, "rm", 1, &c), *rv = hn_state(g, "rv", 1, &c);
+    if (rv)
+        for (int64_t i = 0; i < c; i++)
+            hn_tensor_data(rv)[i] = 1.0f;
+    return hn_batchnorm(g, x[0], x[1], x[2], rm, rv, 0.1f, 1e-5f);
+}
+
 /* Event weights include negative ones, as Monte Carlo generators produce. */
 #define W4 P(1, -0.5f, 2.0f, 4)
 
@@ -131,6 +142,8 @@ static const op_case op_cases[] = {
     {"softmax_1", 1, {P(3, -2, 2, 2, 3, 4)}, b_softmax_1, 0},
     {"log_softmax", 1, {P(2, -2, 2, 3, 4)}, b_log_softmax, 0},
     {"log_softmax_1", 1, {P(3, -2, 2, 2, 3, 4)}, b_log_softmax_1, 0},
+    {"batchnorm", 3, {P(2, -2, 2, 6, 3), P(1, 0.5f, 1.5f, 3), P(1, -1, 1, 3)}, b_batchnorm, 0},
+    {"batchnorm_channel", 3, {P(4, -2, 2, 3, 2, 2, 2), P(1, 0.5f, 1.5f, 2), P(1, -1, 1, 2)}, b_batchnorm, 0},
     {"loss_mse", 2, {P(2, -1, 1, 4, 3), P(2, -1, 1, 4, 3)}, b_mse, 0},
     {"loss_mse_w", 3, {P(2, -1, 1, 4, 3), P(2, -1, 1, 4, 3), W4}, b_mse_w, 0},
     {"loss_bce_logits", 2, {P(2, -3, 3, 4, 1), P(2, 0, 1, 4, 1)}, b_bce_logits, 0},

@@ -164,6 +164,11 @@ TEST(bad_runs_give_messages)
     CHECK_OK(hn_tensor_set(lab, (float[]){1, 3}, 2, &err), &err);
     CHECK(hn_graph_forward(g, &err) == HN_ERR_ARG);
     CHECK_MSG(msg_has(err.msg, "label 3 of example 1 is not a class index 0..2"), "%s", err.msg);
+    /* the softmax alone does not need the labels */
+    hn_tensor_data(z)[0] = 5.0f;
+    CHECK_OK(hn_graph_forward_to(g, sm, &err), &err);
+    CHECK(hn_tensor_data(sm)[0] > 0.9f);
+    CHECK(hn_graph_backward(g, loss, &err) == HN_ERR_STATE); /* the loss was not computed */
     CHECK(hn_tensor_set(lab, (float[]){1, 2, 0}, 3, &err) == HN_ERR_SHAPE);
     CHECK(msg_has(err.msg, "'labels' (2) holds 2 values, 3 given"));
     CHECK_OK(hn_tensor_set(lab, (float[]){1, 2}, 2, &err), &err);

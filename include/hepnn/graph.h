@@ -64,6 +64,10 @@ int hn_graph_training(const hn_graph *g);
 /* Computes every compiled node from the current inputs and parameters. */
 hn_status hn_graph_forward(hn_graph *g, hn_error *err);
 
+/* Computes only the compiled nodes that y depends on (e.g. a network's output
+ * without its loss, so targets need not be set for inference). */
+hn_status hn_graph_forward_to(hn_graph *g, hn_tensor *y, hn_error *err);
+
 /* Backpropagates from the scalar tensor loss (seed gradient 1): gradients of all
  * intermediate nodes are recomputed, parameter gradients are ACCUMULATED (call
  * hn_graph_zero_grad first unless accumulating over several backward passes).

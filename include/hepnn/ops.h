@@ -84,6 +84,15 @@ hn_tensor *hn_log_softmax(hn_graph *g, hn_tensor *x, int axis);
  * the rest by 1/(1−p), drawing from the graph's RNG; in evaluation, identity. */
 hn_tensor *hn_dropout(hn_graph *g, hn_tensor *x, float p);
 
+/* Batch normalisation over the batch (and the positions of a channel): x (B, C)
+ * or (B, C, ...) normalised per channel c: y = gamma_c·(x − μ_c)/sqrt(σ²_c + eps) + beta_c.
+ * In training, μ and σ² (biased) come from the batch, and the running
+ * statistics (states, (C)) are updated: r ← (1 − momentum)·r + momentum·batch
+ * value (the unbiased variance for running_var), as PyTorch does. In
+ * evaluation the running statistics are used. gamma, beta: (C). */
+hn_tensor *hn_batchnorm(hn_graph *g, hn_tensor *x, hn_tensor *gamma, hn_tensor *beta, hn_tensor *running_mean,
+                        hn_tensor *running_var, float momentum, float eps);
+
 /* --- losses --------------------------------------------------------------------
  * Each returns a scalar: L = (1/B) Σ_i w_i · l_i over the B examples (rows) of
  * the batch, with per-example weights w (B) — HEP event weights, which may be

@@ -353,16 +353,26 @@ int hn_graph_training(const hn_graph *g) { return g ? g->training : 0; }
 
 /* --- running ------------------------------------------------------------------ */
 
-hn_status hn_graph_forward(hn_graph *g, hn_error *err)
+/* Marks y and every node it depends on (active = 1), others 0. */
+static void mark_needed(hn_graph *g, hn_tensor *y)
 {
-    if (!g)
-        return hn_error_set(err, HN_ERR_ARG, "graph_forward: graph is NULL");
-    if (g->status)
-        return hn_graph_take_error(g, err);
-    if (g->n_order == 0)
-        return hn_error_set(err, HN_ERR_STATE, "graph_forward: compile the graph first");
+    for (int i = 0; i < g->n_nodes; i++)
+        g->nodes[i]->active = 0;
+    y->active = 1;
+    for (int i = g->n_order - 1; i >= 0; i--) {
+        hn_tensor *t = g->order[i];
+        if (t->active)
+            for (int k = 0; k < t->n_src; k++)
+                t->src[k]->active = 1;
+    }
+}
+
+static hn_status forward_run(hn_graph *g, int only_active, hn_error *err)
+{
     for (int i = 0; i < g->n_order; i++) {
         hn_tensor *y = g->order[i];
+        if (only_active && !y->active)
+            continue;
         hn_status st = g->be->forward[y->op](g, y, err);
         if (st) {
             char s[64];
@@ -371,8 +381,33 @@ hn_status hn_graph_forward(hn_graph *g, hn_error *err)
             return st;
         }
     }
-    g->forward_done = 1;
     return HN_OK;
+}
+
+hn_status hn_graph_forward(hn_graph *g, hn_error *err)
+{
+    if (!g)
+        return hn_error_set(err, HN_ERR_ARG, "graph_forward: graph is NULL");
+    if (g->status)
+        return hn_graph_take_error(g, err);
+    if (g->n_order == 0)
+        return hn_error_set(err, HN_ERR_STATE, "graph_forward: compile the graph first");
+    hn_status st = forward_run(g, 0, err);
+    g->forward_done = st == HN_OK;
+    return st;
+}
+
+hn_status hn_graph_forward_to(hn_graph *g, hn_tensor *y, hn_error *err)
+{
+    if (!g || !y)
+        return hn_error_set(err, HN_ERR_ARG, "graph_forward_to: graph or tensor is NULL");
+    if (g->status)
+        return hn_graph_take_error(g, err);
+    if (y->graph != g || (y->kind == HN_KIND_OP && !y->data))
+        return hn_error_set(err, HN_ERR_STATE, "graph_forward_to: '%s' is not a compiled node of this graph", y->name);
+    mark_needed(g, y);
+    g->forward_done = 0; /* the rest of the graph is stale now */
+    return forward_run(g, 1, err);
 }
 
 static hn_status backward_from(hn_graph *g, hn_tensor *y, const float *dy, hn_error *err)
@@ -391,16 +426,7 @@ static hn_status backward_from(hn_graph *g, hn_tensor *y, const float *dy, hn_er
         return hn_error_set(err, HN_ERR_STATE, "graph_backward: '%s' was not compiled", y->name);
     /* Mark the nodes y depends on, clear their gradients (not the parameters':
      * those accumulate), seed, and walk back. */
-    for (int i = 0; i < g->n_nodes; i++)
-        g->nodes[i]->active = 0;
-    y->active = 1;
-    for (int i = g->n_order - 1; i >= 0; i--) {
-        hn_tensor *t = g->order[i];
-        if (!t->active)
-            continue;
-        for (int k = 0; k < t->n_src; k++)
-            t->src[k]->active = 1;
-    }
+    mark_needed(g, y);
     for (int i = 0; i < g->n_nodes; i++) {
         hn_tensor *t = g->nodes[i];
         if (t->active && t->grad && t->kind != HN_KIND_PARAM)

@@ -40,6 +40,7 @@
     X(SOFTMAX, softmax, "softmax", 1, 1, hn_infer_axis)                     \
     X(LOG_SOFTMAX, log_softmax, "log_softmax", 1, 1, hn_infer_axis)         \
     X(DROPOUT, dropout, "dropout", 1, 1, hn_infer_dropout)                  \
+    X(BATCHNORM, batchnorm, "batchnorm", 5, 5, hn_infer_batchnorm)          \
     X(LOSS_MSE, loss_mse, "loss_mse", 2, 3, hn_infer_loss_pair)             \
     X(LOSS_BCE_LOGITS, loss_bce_logits, "loss_bce_logits", 2, 3, hn_infer_loss_pair) \
     X(LOSS_BCE, loss_bce, "loss_bce", 2, 3, hn_infer_loss_pair)             \

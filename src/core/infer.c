@@ -236,3 +236,24 @@ hn_status hn_infer_loss_class(hn_tensor *y, hn_error *err)
     y->ndim = 0;
     return check_weights(y, z->shape[0], err);
 }
+
+/* x (B, C, ...), gamma, beta, running mean, running var (C) */
+hn_status hn_infer_batchnorm(hn_tensor *y, hn_error *err)
+{
+    const hn_tensor *x = y->src[0];
+    char s1[64], s2[64];
+    if (x->ndim < 2)
+        return hn_error_set(err, HN_ERR_SHAPE, "batchnorm: x %s must be (B, C) or (B, C, ...)", sh(x, s1));
+    for (int k = 1; k < 5; k++)
+        if (hn_shape_numel(y->src[k]->ndim, y->src[k]->shape) != x->shape[1])
+            return hn_error_set(err, HN_ERR_SHAPE, "batchnorm: input %d %s must hold one value per channel of x %s", k,
+                                sh(y->src[k], s1), sh(x, s2));
+    if (!(y->fp[0] >= 0.0f && y->fp[0] <= 1.0f) || !(y->fp[1] > 0.0f))
+        return hn_error_set(err, HN_ERR_ARG, "batchnorm: momentum %g must be in [0, 1] and eps %g > 0",
+                            (double)y->fp[0], (double)y->fp[1]);
+    if (y->src[3]->requires_grad || y->src[4]->requires_grad)
+        return hn_error_set(err, HN_ERR_ARG, "batchnorm: running statistics must be states, not parameters");
+    copy_shape(y, x);
+    y->aux_len = 2 * x->shape[1] + 1; /* mean, 1/σ per channel; whether they came from the batch */
+    return HN_OK;
+}

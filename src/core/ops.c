@@ -120,6 +120,14 @@ hn_tensor *hn_dropout(hn_graph *g, hn_tensor *x, float p)
     return hn_node_new(g, HN_OP_DROPOUT, &x, 1, NULL, fp);
 }
 
+hn_tensor *hn_batchnorm(hn_graph *g, hn_tensor *x, hn_tensor *gamma, hn_tensor *beta, hn_tensor *running_mean,
+                        hn_tensor *running_var, float momentum, float eps)
+{
+    hn_tensor *src[5] = {x, gamma, beta, running_mean, running_var};
+    float fp[4] = {momentum, eps};
+    return hn_node_new(g, HN_OP_BATCHNORM, src, 5, NULL, fp);
+}
+
 static hn_tensor *loss(hn_graph *g, hn_op op, hn_tensor *a, hn_tensor *b, hn_tensor *w, float f0)
 {
     hn_tensor *src[3] = {a, b, w};
