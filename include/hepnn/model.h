@@ -1,0 +1,105 @@
+/* hepnn — a sequential model for the classic HEP tasks.
+ *
+ * A model is a graph built from a list of hidden layers plus an output layer
+ * that the task decides: binary classification (one logit, sigmoid output,
+ * binary cross-entropy), multi-class (C logits, softmax output, multi-class
+ * log-likelihood) or regression (linear outputs, squared error). The inputs are
+ * standardised inside the model ((x − shift) · scale, set from the training
+ * data), so applying a model needs no bookkeeping. Every loss takes per-event
+ * weights. The model file (io) stores all of it. */
+#ifndef HEPNN_MODEL_H
+#define HEPNN_MODEL_H
+
+#include <stdio.h>
+
+#include "hepnn/nn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum hn_task { HN_TASK_BINARY = 0, HN_TASK_MULTICLASS, HN_TASK_REGRESSION, HN_TASK_COUNT } hn_task;
+
+typedef enum hn_layer_kind {
+    HN_LAYER_DENSE = 0,
+    HN_LAYER_ACTIVATION,
+    HN_LAYER_DROPOUT,
+    HN_LAYER_BATCHNORM,
+    HN_LAYER_COUNT
+} hn_layer_kind;
+
+typedef struct hn_layer_spec {
+    hn_layer_kind kind;
+    int64_t units;       /* DENSE: output width */
+    hn_init_kind init;   /* DENSE: weight initialiser */
+    hn_act_kind act;     /* ACTIVATION */
+    float alpha;         /* ACTIVATION: ELU α, PReLU initial slope */
+    float rate;          /* DROPOUT: probability of dropping */
+    float momentum, eps; /* BATCHNORM (PyTorch's defaults: 0.1, 1e-5) */
+} hn_layer_spec;
+
+typedef struct hn_model_spec {
+    int n_inputs;  /* features per event */
+    int n_outputs; /* binary: 1; multi-class: number of classes (>= 2); regression: targets */
+    hn_task task;
+    int n_layers;
+    const hn_layer_spec *layers; /* hidden layers; the output dense layer is added */
+    uint64_t seed;               /* initialisation and dropout */
+} hn_model_spec;
+
+typedef struct hn_model hn_model;
+
+/* Builds a model: checks the spec (naming the bad layer), creates and
+ * initialises the parameters. The caller frees it with hn_model_free. */
+hn_status hn_model_new(hn_model **out, const hn_model_spec *spec, hn_error *err);
+void hn_model_free(hn_model *m);
+
+/* The spec the model was built from (layers owned by the model). */
+const hn_model_spec *hn_model_get_spec(const hn_model *m);
+
+/* Outputs for n events x (n, n_inputs), row-major, into out (n, n_outputs):
+ * probabilities for classification, values for regression. Evaluation mode
+ * (no dropout, running batch-norm statistics); processes up to 4096 events at
+ * a time. */
+hn_status hn_model_predict(hn_model *m, const float *x, int64_t n, float *out, hn_error *err);
+
+/* Input standardisation: x' = (x − shift) · scale, each (n_inputs). */
+hn_status hn_model_set_normalisation(hn_model *m, const float *shift, const float *scale, hn_error *err);
+void hn_model_get_normalisation(const hn_model *m, float *shift, float *scale);
+
+/* Feature and class names (copied); either list may be NULL. */
+hn_status hn_model_set_names(hn_model *m, const char *const *features, int n_features, const char *const *classes,
+                             int n_classes, hn_error *err);
+const char *hn_model_feature_name(const hn_model *m, int i); /* NULL if unset */
+const char *hn_model_class_name(const hn_model *m, int i);
+
+/* Free-form metadata (JSON text by convention: training metrics, config, versions). Copied. */
+hn_status hn_model_set_meta(hn_model *m, const char *text, hn_error *err);
+const char *hn_model_meta(const hn_model *m); /* "" if unset */
+
+/* Number of trainable values. */
+int64_t hn_model_num_weights(const hn_model *m);
+/* Writes the architecture, one line per layer with shapes and parameter counts. */
+void hn_model_summary(const hn_model *m, FILE *out);
+
+/* --- what the training loop needs ---------------------------------------------- */
+
+/* The graph and its named tensors: x (B, n_inputs) raw features; target
+ * (B, 1) for binary, (B) class labels for multi-class, (B, n_outputs) for
+ * regression; weight (B) per-event weights; loss (scalar); output (B, n_outputs). */
+typedef struct hn_model_io {
+    hn_graph *graph;
+    hn_tensor *x, *target, *weight, *loss, *output, *logits;
+} hn_model_io;
+hn_model_io hn_model_get_io(hn_model *m);
+/* Whether parameter i of the graph is a weight (L1/L2 penalties and weight
+ * decay apply) rather than a bias, a batch-norm scale/shift or a PReLU slope. */
+int hn_model_param_decays(const hn_model *m, int i);
+
+const char *hn_task_name(hn_task task);
+int hn_task_parse(const char *name); /* "binary", "multiclass", "regression"; -1 if unknown */
+
+#ifdef __cplusplus
+}
+#endif
+#endif
