@@ -3,6 +3,7 @@
  *   cc -O2 -Iinclude bench/metrics_scale.c build/libhepnn.a -lopenblas -fopenmp -lm -o build/metrics_scale
  *   ./build/metrics_scale [n_events]
  * Compare with scikit-learn on the same size: bench/metrics_scale_sklearn.py. */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

@@ -26,7 +26,7 @@ typedef struct fx_file {
     size_t n;
 } fx_file;
 
-static void fx_free(fx_file *f)
+static inline void fx_free(fx_file *f)
 {
     for (size_t i = 0; i < f->n; i++)
         free(f->a[i].v);
@@ -36,7 +36,7 @@ static void fx_free(fx_file *f)
 }
 
 /* Returns 0 on success; prints why on failure. */
-static int fx_load(fx_file *f, const char *name)
+static inline int fx_load(fx_file *f, const char *name)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/fixtures/%s", HN_TEST_DATA, name);
@@ -106,7 +106,7 @@ static int fx_load(fx_file *f, const char *name)
 }
 
 /* The array KEY of case CASE, or NULL (and a message) when absent. */
-static const fx_array *fx_get(const fx_file *f, const char *case_name, const char *key)
+static inline const fx_array *fx_get(const fx_file *f, const char *case_name, const char *key)
 {
     for (size_t i = 0; i < f->n; i++)
         if (!strcmp(f->a[i].case_name, case_name) && !strcmp(f->a[i].key, key))
@@ -114,7 +114,7 @@ static const fx_array *fx_get(const fx_file *f, const char *case_name, const cha
     return NULL;
 }
 
-static const fx_array *fx_need(const fx_file *f, const char *case_name, const char *key)
+static inline const fx_array *fx_need(const fx_file *f, const char *case_name, const char *key)
 {
     const fx_array *a = fx_get(f, case_name, key);
     if (!a)
@@ -123,7 +123,7 @@ static const fx_array *fx_need(const fx_file *f, const char *case_name, const ch
 }
 
 /* Copies an array as int32 / float; the caller frees. */
-static int32_t *fx_int32(const fx_array *a)
+static inline int32_t *fx_int32(const fx_array *a)
 {
     int32_t *p = malloc((a->n ? a->n : 1) * sizeof *p);
     for (size_t i = 0; i < a->n; i++)
@@ -131,7 +131,7 @@ static int32_t *fx_int32(const fx_array *a)
     return p;
 }
 
-static float *fx_float(const fx_array *a)
+static inline float *fx_float(const fx_array *a)
 {
     float *p = malloc((a->n ? a->n : 1) * sizeof *p);
     for (size_t i = 0; i < a->n; i++)

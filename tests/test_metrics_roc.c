@@ -305,6 +305,50 @@ TEST(bad_inputs_give_statuses_and_messages)
     CHECK(hn_roc_summarize(&empty, &s, err) == HN_ERR_ARG);
 }
 
+TEST(thinned_curve_keeps_its_shape)
+{
+    size_t n = 50000;
+    double *sc = malloc(n * sizeof *sc), *w = malloc(n * sizeof *w);
+    int32_t *lab = malloc(n * sizeof *lab);
+    hn_rng r;
+    hn_rng_seed(&r, 11);
+    for (size_t i = 0; i < n; i++) {
+        lab[i] = hn_rng_uniform(&r) < 0.4;
+        sc[i] = hn_rng_normal(&r) + 1.5 * lab[i];
+        w[i] = hn_rng_uniform(&r) < 0.1 ? -0.3 : 1.0; /* a non-monotonic curve */
+    }
+    hn_binary_input in = hn_binary_input_make(n, hn_reals_f64(sc), lab, hn_reals_none());
+    hn_error err_ = {0}, *err = &err_;
+    for (int weighted = 0; weighted < 2; weighted++) {
+        in.weight = weighted ? hn_reals_f64(w) : hn_reals_none();
+        hn_roc roc, thin;
+        CHECK_OK(hn_roc_compute(&in, &roc, err), err);
+        CHECK_OK(hn_roc_thin(&roc, 200, &thin, err), err);
+        CHECK(thin.n_points <= 200 && thin.n_points >= 50);
+        CHECK(isinf(thin.threshold[0]) && thin.eff_s[thin.n_points - 1] == 1.0);
+        CHECK(thin.threshold[thin.n_points - 1] == roc.threshold[roc.n_points - 1]);
+        if (!weighted)
+            CHECK_NEAR(hn_roc_auc(&thin), hn_roc_auc(&roc), 2.0 / 198);
+        /* thresholds stay a decreasing subsequence of the original ones */
+        size_t j = 0;
+        for (size_t k = 0; k < thin.n_points; k++) {
+            while (j < roc.n_points && roc.threshold[j] != thin.threshold[k])
+                j++;
+            CHECK(j < roc.n_points && roc.eff_s[j] == thin.eff_s[k] && roc.eff_b[j] == thin.eff_b[k]);
+        }
+        hn_roc small;
+        CHECK(hn_roc_thin(&roc, 2, &small, err) == HN_ERR_ARG);
+        hn_roc_free(&thin);
+        CHECK_OK(hn_roc_thin(&roc, roc.n_points + 5, &thin, err), err); /* fits: a copy */
+        CHECK(thin.n_points == roc.n_points && thin.eff_b != roc.eff_b);
+        hn_roc_free(&thin);
+        hn_roc_free(&roc);
+    }
+    free(sc);
+    free(w);
+    free(lab);
+}
+
 int main(void)
 {
     RUN(roc_auc_and_working_points_match_references);
@@ -312,5 +356,6 @@ int main(void)
     RUN(roc_by_hand_with_ties);
     RUN(all_tied_and_adversarial_orders);
     RUN(bad_inputs_give_statuses_and_messages);
+    RUN(thinned_curve_keeps_its_shape);
     return TEST_SUMMARY();
 }

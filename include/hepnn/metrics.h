@@ -109,6 +109,16 @@ hn_status hn_roc_compute(const hn_binary_input *in, hn_roc *roc, hn_error *err);
 /* Frees the arrays of roc and zeroes it; NULL and a zeroed roc are fine. */
 void hn_roc_free(hn_roc *roc);
 
+/* A copy of roc with at most max_points points (max_points >= 3), for plots
+ * and reports: point 0 and the last point are kept, and a point is kept when
+ * the path from the previously kept point has moved by at least a fixed step
+ * in |d eff_s| + |d eff_b|, so steep and flat parts both keep their shape.
+ * For a monotonic curve the step is 2 / (max_points - 2) and the thinned
+ * curve's trapezoid AUC differs from the full one by at most that step. out owns new arrays (free
+ * with hn_roc_free); a curve that already fits is copied. HN_ERR_ARG for NULL,
+ * an empty roc or max_points < 3; HN_ERR_NOMEM. */
+hn_status hn_roc_thin(const hn_roc *roc, size_t max_points, hn_roc *out, hn_error *err);
+
 /* Area under the curve eff_s(eff_b) by the trapezoid rule (each group of
  * tied scores is one straight segment). This is the weighted probability
  * that a signal event scores above a background event, ties counting 1/2. */

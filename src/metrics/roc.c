@@ -142,6 +142,76 @@ hn_status hn_roc_compute(const hn_binary_input *in, hn_roc *roc, hn_error *err)
     return HN_OK;
 }
 
+/* Indices kept when thinning with the given step; returns their number, or
+ * stops early (returning limit + 1) once more than limit would be kept. */
+static size_t thin_pass(const hn_roc *roc, double step, size_t limit, size_t *keep)
+{
+    size_t m = 0;
+    double path = 0;
+    keep[m++] = 0;
+    for (size_t k = 1; k + 1 < roc->n_points; k++) {
+        path += fabs(roc->eff_s[k] - roc->eff_s[k - 1]) + fabs(roc->eff_b[k] - roc->eff_b[k - 1]);
+        if (path >= step) {
+            if (m + 1 >= limit)
+                return limit + 1;
+            keep[m++] = k;
+            path = 0;
+        }
+    }
+    keep[m++] = roc->n_points - 1;
+    return m;
+}
+
+hn_status hn_roc_thin(const hn_roc *roc, size_t max_points, hn_roc *out, hn_error *err)
+{
+    const char *fn = "hn_roc_thin";
+    if (!roc || !out || out == roc)
+        return hn_error_set(err, HN_ERR_ARG, "%s: NULL or aliased argument", fn);
+    memset(out, 0, sizeof *out);
+    if (roc->n_points < 2 || !roc->eff_s || !roc->eff_b || !roc->threshold)
+        return hn_error_set(err, HN_ERR_ARG, "%s: empty ROC curve", fn);
+    if (max_points < 3)
+        return hn_error_set(err, HN_ERR_ARG, "%s: max_points is %zu; at least 3 are needed", fn,
+                            max_points);
+    size_t *keep = hn_mx_alloc(roc->n_points, sizeof *keep);
+    if (!keep)
+        return hn_error_set(err, HN_ERR_NOMEM, "%s: cannot allocate %zu indices", fn,
+                            roc->n_points);
+    size_t m;
+    if (roc->n_points <= max_points) {
+        for (size_t k = 0; k < roc->n_points; k++)
+            keep[k] = k;
+        m = roc->n_points;
+    } else {
+        /* a monotonic curve has path length 2; a non-monotonic one is longer, so
+         * the step doubles until the points fit */
+        double step = 2.0 / (double)(max_points - 2);
+        while ((m = thin_pass(roc, step, max_points, keep)) > max_points)
+            step *= 2;
+    }
+    double *thr = hn_mx_alloc(m, sizeof *thr), *es = hn_mx_alloc(m, sizeof *es);
+    double *eb = hn_mx_alloc(m, sizeof *eb);
+    if (!thr || !es || !eb) {
+        free(thr);
+        free(es);
+        free(eb);
+        free(keep);
+        return hn_error_set(err, HN_ERR_NOMEM, "%s: cannot allocate %zu points", fn, m);
+    }
+    for (size_t i = 0; i < m; i++) {
+        thr[i] = roc->threshold[keep[i]];
+        es[i] = roc->eff_s[keep[i]];
+        eb[i] = roc->eff_b[keep[i]];
+    }
+    free(keep);
+    *out = *roc;
+    out->n_points = m;
+    out->threshold = thr;
+    out->eff_s = es;
+    out->eff_b = eb;
+    return HN_OK;
+}
+
 double hn_roc_auc(const hn_roc *roc)
 {
     if (!roc || roc->n_points < 2)
