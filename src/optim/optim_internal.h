@@ -5,6 +5,12 @@
 
 #include "hepnn/optim.h"
 
+/* No fused multiply-adds in the update rules, so gcc (ISO mode: off) and
+ * clang (default: on) builds compute the same bits. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 /* Views at least this long are updated with an OpenMP parallel for; shorter
  * ones are not worth waking the threads for. */
 #define HN_OPTIM_PAR_MIN 32768
