@@ -18,7 +18,7 @@
 /* Reductions sum fixed blocks of this many elements in order and then the
  * block sums in order, so the result does not depend on the thread count. */
 #define HN_OPTIM_RED_BLOCK 4096
-#define HN_OPTIM_RED_GROUP 64
+#define HN_OPTIM_RED_GROUP 256
 
 #define HN_OPTIM_MAX_SLOTS 3
 

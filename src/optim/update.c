@@ -58,28 +58,51 @@ static void update_adadelta(const hn_optim_config *c, const hn_optim_scalars *sc
     }
 }
 
-// w, g, sq, [buf], [gavg] (n): RMSprop
-static void update_rmsprop(const hn_optim_config *c, const hn_optim_scalars *sc, float *w,
-                           const float *g, int64_t n, float *sq, float *buf, float *gavg)
+// One RMSprop element. `centered` and `use_buf` are constants at each call
+// site below, so each variant's loop is compiled without branches and can be
+// vectorised (a flag read inside the OpenMP region would not be constant).
+static inline void rmsprop_elem(const hn_optim_scalars *sc, double a, double eps, double mom, float *w,
+                                const float *g, float *sq, float *buf, float *gavg, int64_t i, const int centered,
+                                const int use_buf)
 {
-    const double a = c->alpha, eps = c->eps, mom = c->momentum, lr = sc->lr;
+    double d = grad_in(sc, g[i], w[i]);
+    sq[i] = (float)(a * sq[i] + (1.0 - a) * d * d);
+    double var = sq[i];
+    if (centered) {
+        gavg[i] = (float)(a * gavg[i] + (1.0 - a) * d);
+        /* mathematically >= 0; rounding can make it a hair negative */
+        var = fmax(0.0, var - (double)gavg[i] * gavg[i]);
+    }
+    double avg = sqrt(var) + eps;
+    if (use_buf) {
+        buf[i] = (float)(mom * buf[i] + d / avg);
+        w[i] = (float)(w[i] - sc->lr * buf[i]);
+    } else {
+        w[i] = (float)(w[i] - sc->lr * d / avg);
+    }
+}
+
+// w, g, sq, [buf], [gavg] (n): RMSprop
+static void update_rmsprop(const hn_optim_config *c, const hn_optim_scalars *sc, float *w, const float *g,
+                           int64_t n, float *sq, float *buf, float *gavg)
+{
+    const double a = c->alpha, eps = c->eps, mom = c->momentum;
+    if (gavg && buf) {
 #pragma omp parallel for if (n >= HN_OPTIM_PAR_MIN) schedule(static)
-    for (int64_t i = 0; i < n; i++) {
-        double d = grad_in(sc, g[i], w[i]);
-        sq[i] = (float)(a * sq[i] + (1.0 - a) * d * d);
-        double var = sq[i];
-        if (gavg) {
-            gavg[i] = (float)(a * gavg[i] + (1.0 - a) * d);
-            /* mathematically >= 0; rounding can make it a hair negative */
-            var = fmax(0.0, var - (double)gavg[i] * gavg[i]);
-        }
-        double avg = sqrt(var) + eps;
-        if (buf) {
-            buf[i] = (float)(mom * buf[i] + d / avg);
-            w[i] = (float)(w[i] - lr * buf[i]);
-        } else {
-            w[i] = (float)(w[i] - lr * d / avg);
-        }
+        for (int64_t i = 0; i < n; i++)
+            rmsprop_elem(sc, a, eps, mom, w, g, sq, buf, gavg, i, 1, 1);
+    } else if (gavg) {
+#pragma omp parallel for if (n >= HN_OPTIM_PAR_MIN) schedule(static)
+        for (int64_t i = 0; i < n; i++)
+            rmsprop_elem(sc, a, eps, mom, w, g, sq, NULL, gavg, i, 1, 0);
+    } else if (buf) {
+#pragma omp parallel for if (n >= HN_OPTIM_PAR_MIN) schedule(static)
+        for (int64_t i = 0; i < n; i++)
+            rmsprop_elem(sc, a, eps, mom, w, g, sq, buf, NULL, i, 0, 1);
+    } else {
+#pragma omp parallel for if (n >= HN_OPTIM_PAR_MIN) schedule(static)
+        for (int64_t i = 0; i < n; i++)
+            rmsprop_elem(sc, a, eps, mom, w, g, sq, NULL, NULL, i, 0, 0);
     }
 }
 
@@ -101,9 +124,8 @@ static void update_adam(const hn_optim_config *c, const hn_optim_scalars *sc, fl
         v[i] = (float)(b2 * v[i] + (1.0 - b2) * d * d);
         float vu = v[i];
         if (vmax) {
-            if (vmax[i] < vu)
-                vmax[i] = vu;
-            vu = vmax[i];
+            vu = vmax[i] < vu ? vu : vmax[i];
+            vmax[i] = vu;
         }
         double denom = sqrt((double)vu) / bc2_sqrt + eps;
         double wi = decoupled ? (double)(float)(w[i] * shrink) : (double)w[i];
@@ -144,8 +166,21 @@ void hn_optim__sums(const float *x, int64_t n, double *sq_sum, double *abs_sum)
         for (int b = 0; b < nb; b++) {
             int64_t lo = g0 + (int64_t)b * HN_OPTIM_RED_BLOCK;
             int64_t hi = lo + HN_OPTIM_RED_BLOCK < g0 + gn ? lo + HN_OPTIM_RED_BLOCK : g0 + gn;
+            /* eight running sums, combined in a fixed order: still independent of
+             * the thread count, but not one long chain of dependent adds */
+            double a2[8] = {0}, a1[8] = {0};
+            int64_t i = lo;
+            for (; i + 8 <= hi; i += 8)
+                for (int k = 0; k < 8; k++) {
+                    a2[k] += (double)x[i + k] * x[i + k];
+                    a1[k] += fabs((double)x[i + k]);
+                }
             double s2 = 0, s1 = 0;
-            for (int64_t i = lo; i < hi; i++) {
+            for (int k = 0; k < 8; k++) {
+                s2 += a2[k];
+                s1 += a1[k];
+            }
+            for (; i < hi; i++) {
                 s2 += (double)x[i] * x[i];
                 s1 += fabs((double)x[i]);
             }
