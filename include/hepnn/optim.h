@@ -139,8 +139,9 @@ hn_status hn_optim_state_load(hn_optim *opt, const void *buf, size_t len, hn_err
 
 /* Stream versions, for embedding the state in a checkpoint file: write
  * appends exactly hn_optim_state_size bytes at the current position; read
- * consumes exactly one saved state. Atomic file replacement is the
- * checkpoint writer's job. HN_ERR_IO on a failed write or short read. */
+ * consumes exactly one saved state (after a failure the stream position is
+ * unspecified). Atomic file replacement is the checkpoint writer's job.
+ * HN_ERR_IO on a failed write or short read, else as hn_optim_state_load. */
 hn_status hn_optim_state_write(const hn_optim *opt, FILE *f, hn_error *err);
 hn_status hn_optim_state_read(hn_optim *opt, FILE *f, hn_error *err);
 
