@@ -8,6 +8,14 @@
 
 static hn_error *ep(hn_error *e) { return e; } /* CHECK_OK(.., &err) trips -Waddress */
 
+/* a*i + b rounded twice, as numpy computed it: a volatile product keeps the
+ * compiler from contracting this into one fused multiply-add */
+static double lin(double a, int i, double b)
+{
+    volatile double p = a * i;
+    return p + b;
+}
+
 static void path_of(char *out, size_t n, const char *name)
 {
     snprintf(out, n, "%s/npy/%s", HN_TEST_DATA, name);
@@ -43,7 +51,7 @@ TEST(reads_numpy_fixtures)
         CHECK_OK(read_fixture(f8[f], 0, &a, &err), ep(&err));
         CHECK(a.dtype == HN_NPY_F8 && a.ndim == 1 && a.shape[0] == 7 && a.size == 7 && a.f64 && !a.f32);
         for (int i = 0; i < 7 && a.f64; i++)
-            CHECK(a.f64[i] == 0.1 * i - 1.0);
+            CHECK(a.f64[i] == lin(0.1, i, -1.0));
         hn_npy_array_free(&a);
     }
     /* float32 (3, 4), both byte orders, as float and as double */
@@ -52,11 +60,11 @@ TEST(reads_numpy_fixtures)
         CHECK_OK(read_fixture(f4[f], 1, &a, &err), ep(&err));
         CHECK(a.dtype == HN_NPY_F4 && a.ndim == 2 && a.shape[0] == 3 && a.shape[1] == 4 && a.f32);
         for (int i = 0; i < 12 && a.f32; i++)
-            CHECK(a.f32[i] == (float)(0.1 * i - 1.0));
+            CHECK(a.f32[i] == (float)(lin(0.1, i, -1.0)));
         hn_npy_array_free(&a);
         CHECK_OK(read_fixture(f4[f], 0, &a, &err), ep(&err));
         for (int i = 0; i < 12 && a.f64; i++)
-            CHECK(a.f64[i] == (double)(float)(0.1 * i - 1.0));
+            CHECK(a.f64[i] == (double)(float)(lin(0.1, i, -1.0)));
         hn_npy_array_free(&a);
     }
     static const struct {
@@ -124,8 +132,8 @@ TEST(reads_npz_stored_and_deflated)
                            *n = hn_npz_find(&z, "n");
         CHECK(pt && eta && n && !hn_npz_find(&z, "pt.npy"));
         for (int i = 0; pt && eta && n && i < 5; i++) {
-            CHECK(pt->f64[i] == 10.0 + 2.5 * i);
-            CHECK(eta->f64[i] == -2.0 + 0.7 * i);
+            CHECK(pt->f64[i] == lin(2.5, i, 10.0));
+            CHECK(eta->f64[i] == lin(0.7, i, -2.0));
             CHECK(n->f64[i] == 3 * i && n->dtype == HN_NPY_I4);
         }
         hn_table t = {0};
@@ -193,7 +201,7 @@ TEST(corrupted_npz_never_gives_wrong_values)
                               "%s flip at %zu: member %d has %lld values, [%d] = %g", npzs[f], i, k,
                               (long long)a->size, j, v);
                     for (int q = 0; q < 5 && a->size == 5; q++)
-                        CHECK(a->f64[q] == (v == 12.5 ? 10.0 + 2.5 * q : v == 3 ? 3.0 * q : -2.0 + 0.7 * q));
+                        CHECK(a->f64[q] == (v == 12.5 ? lin(2.5, q, 10.0) : v == 3 ? 3.0 * q : lin(0.7, q, -2.0)));
                 }
                 hn_npz_free(&z);
             } else {
