@@ -120,8 +120,9 @@ TEST(unsupported_layouts_are_named)
 
 TEST(reads_npz_stored_and_deflated)
 {
-    const char *files[] = {"stored.npz", "deflated.npz"};
-    for (int f = 0; f < 2; f++) {
+    /* zip64.npz: deflated.npz with zip64 central directory and end records */
+    const char *files[] = {"stored.npz", "deflated.npz", "zip64.npz"};
+    for (int f = 0; f < 3; f++) {
         char p[1024];
         path_of(p, sizeof p, files[f]);
         hn_error err = {0};
@@ -161,8 +162,8 @@ TEST(truncated_files_fail_cleanly)
         }
         free(b);
     }
-    const char *npzs[] = {"stored.npz", "deflated.npz"};
-    for (int f = 0; f < 2; f++) {
+    const char *npzs[] = {"stored.npz", "deflated.npz", "zip64.npz"};
+    for (int f = 0; f < 3; f++) {
         size_t len;
         unsigned char *b = slurp(npzs[f], &len);
         CHECK(b != NULL);
@@ -181,8 +182,8 @@ TEST(truncated_files_fail_cleanly)
  * reader does not depend on, such as timestamps); never different values. */
 TEST(corrupted_npz_never_gives_wrong_values)
 {
-    const char *npzs[] = {"stored.npz", "deflated.npz"};
-    for (int f = 0; f < 2; f++) {
+    const char *npzs[] = {"stored.npz", "deflated.npz", "zip64.npz"};
+    for (int f = 0; f < 3; f++) {
         size_t len;
         unsigned char *b = slurp(npzs[f], &len);
         CHECK(b != NULL);
