@@ -187,10 +187,38 @@ TEST(write_read_round_trip_is_exact)
     hn_table_free(&t);
 }
 
+/* Random bytes from CSV's alphabet: a table or a clean error, never a crash. */
+TEST(random_texts_never_crash)
+{
+    static const char alphabet[] = "ab,,\t  ;#\"'\n\n\r0123456789..e-+xn";
+    hn_rng r;
+    hn_rng_seed(&r, 5);
+    int ok = 0;
+    for (int it = 0; it < 3000; it++) {
+        char text[96];
+        int len = (int)hn_rng_below(&r, sizeof text);
+        for (int k = 0; k < len; k++)
+            text[k] = alphabet[hn_rng_below(&r, sizeof alphabet - 1)];
+        hn_error err = {0};
+        hn_table t;
+        hn_csv_options o = {"\0,\t ;"[hn_rng_below(&r, 5)]};
+        int st = hn_csv_parse(text, (size_t)len, "r.csv", &o, &t, &err);
+        if (st == HN_OK) {
+            ok++;
+            CHECK(t.n_cols > 0);
+        } else {
+            CHECK(st == HN_ERR_FORMAT && !strncmp(err.msg, "r.csv", 5));
+        }
+        hn_table_free(&t);
+    }
+    CHECK(ok > 0);
+}
+
 int main(void)
 {
     RUN(separators_comments_quotes);
     RUN(errors_name_file_line_column);
     RUN(write_read_round_trip_is_exact);
+    RUN(random_texts_never_crash);
     return TEST_SUMMARY();
 }

@@ -406,6 +406,45 @@ TEST(binding_errors)
     hn_expr_free(e);
 }
 
+/* Random token soup: every text compiles or fails cleanly, and whatever
+ * compiles binds or fails cleanly and evaluates (the sanitizer build watches). */
+TEST(random_texts_never_crash)
+{
+    static const char *const toks[] = {"x", "Jet_pt", "Jet_eta", "Muon_pt", "n", "1", "2.5e-1", "pi",
+                                       "+", "-", "*", "/", "%", "^", "**", "!", "<", ">=", "==", "&&",
+                                       "||", "(", ")", "[", "]", ",", "abs(", "pow(", "Sum$(",
+                                       "Max$(", "Length$(", "Alt$(", "min(", " ", "0", "e"};
+    const int nt = (int)(sizeof toks / sizeof toks[0]);
+    hn_rng r;
+    hn_rng_seed(&r, 2024);
+    int compiled = 0, bound = 0;
+    static double out[64];
+    static int64_t off[65];
+    for (int it = 0; it < 3000; it++) {
+        char text[256] = "";
+        int len = 1 + (int)hn_rng_below(&r, 12);
+        for (int k = 0; k < len; k++)
+            strcat(text, toks[hn_rng_below(&r, (uint64_t)nt)]);
+        hn_error err = {0};
+        hn_expr *e = NULL;
+        if (hn_expr_compile(text, &e, &err) != HN_OK) {
+            CHECK(e == NULL && strstr(err.msg, "at column") != NULL);
+            continue;
+        }
+        compiled++;
+        if (hn_expr_bind(e, hn_column_list_resolve, &LIST, &err) == HN_OK) {
+            bound++;
+            double *vals = NULL;
+            CHECK(hn_expr_eval_jagged(e, 100, 64, off, &vals, &err) == HN_OK);
+            free(vals);
+            if (!hn_expr_is_jagged(e))
+                CHECK(hn_expr_eval(e, 100, 64, out, &err) == HN_OK);
+        }
+        hn_expr_free(e);
+    }
+    CHECK(compiled > 100 && bound > 50); /* the soup reaches the evaluator */
+}
+
 int main(void)
 {
     make_sample();
@@ -415,5 +454,6 @@ int main(void)
     RUN(rebinding_to_a_chunk);
     RUN(syntax_errors_with_positions);
     RUN(binding_errors);
+    RUN(random_texts_never_crash);
     return TEST_SUMMARY();
 }
