@@ -149,7 +149,9 @@ static double sum_mu(int i)
     C("Length$(Muon_pt) + Sum$(Jet_pt)", nmu(i) + sum_pt(i))                      \
     C("Sum$(Muon_pt)/max(Length$(Muon_pt), 1)", sum_mu(i) / fmax(nmu(i), 1))      \
     C("Sum$(x)", x) C("Max$(y)", y) C("Length$(x)", 1)                            \
-    C("Length$(Jet_pt) >= 2 && Jet_pt[1] > 50", njet(i) >= 2 && pt(i, 1) > 50)
+    C("Length$(Jet_pt) >= 2 && Jet_pt[1] > 50", njet(i) >= 2 && pt(i, 1) > 50)  \
+    C("TMath::Abs(x) + TMath::Power(y, 2) - TMath::Pi()", fabs(x) + pow(y, 2) - PI) \
+    C("TMath::ATan2(x, y) * TMath::E() + TMath::CosH(x)", atan2(x, y) * E_ + cosh(x))
 
 #define AS_TEXT(t, v) t,
 static const char *const case_text[] = {CASES(AS_TEXT)};
@@ -311,6 +313,9 @@ static const char *const syntax_errors[][2] = {
     {"max(x,)", "unexpected ')' at column 7"},
     {"x ** * 2", "unexpected '*' at column 6"},
     {"x\x01", "unexpected byte 0x01 at column 2"},
+    {"1 + TMath::Foo(x)", "unknown function 'TMath::Foo' at column 5"},
+    {"TMath::Pi(2)", "function 'TMath::Pi' takes no arguments at column 1"},
+    {"2*TMath::Pi", "'TMath::Pi' is a function and needs '(' at column 3"},
 };
 
 TEST(syntax_errors_with_positions)

@@ -188,6 +188,11 @@ static hn_status next(parser *p)
             i++;
         if (s[i] == '$') /* ROOT's special functions: Sum$, Length$, ... */
             i++;
+        else if (i - p->pos == 5 && !memcmp(s + p->pos, "TMath::", 7)) { /* TMath::Abs, ... */
+            i += 2;
+            while (is_ident_char((unsigned char)s[i]))
+                i++;
+        }
         t->kind = T_IDENT;
         t->len = i - p->pos;
         p->pos = i;
@@ -305,14 +310,49 @@ static hn_status intern_ident(parser *p, const char *name, int len, int *out)
 
 static hn_status parse_expr(parser *p, int *out);
 
+/* TMVA configurations often spell functions the ROOT C++ way. */
+static const char *const tmath[][2] = {
+    {"Abs", "abs"},     {"Sqrt", "sqrt"},   {"Exp", "exp"},     {"Log", "log"},
+    {"Log10", "log10"}, {"Power", "pow"},   {"Sin", "sin"},     {"Cos", "cos"},
+    {"Tan", "tan"},     {"ASin", "asin"},   {"ACos", "acos"},   {"ATan", "atan"},
+    {"ATan2", "atan2"}, {"SinH", "sinh"},   {"CosH", "cosh"},   {"TanH", "tanh"},
+    {"Min", "min"},     {"Max", "max"},     {"Hypot", "hypot"}, {"Floor", "floor"},
+    {"Ceil", "ceil"},   {"Pi", "pi"},       {"E", "e"},
+};
+
 static hn_status parse_call(parser *p, token name, int *out)
 {
+    const char *fname = p->s + name.pos;
+    int flen = name.len;
+    int nlen = name.len > 60 ? 60 : name.len;
+    if (flen > 7 && !memcmp(fname, "TMath::", 7)) {
+        const char *alias = NULL;
+        for (size_t i = 0; i < sizeof tmath / sizeof tmath[0]; i++)
+            if ((int)strlen(tmath[i][0]) == flen - 7 && !memcmp(tmath[i][0], fname + 7, (size_t)flen - 7))
+                alias = tmath[i][1];
+        if (!alias)
+            return hn_expr_error_at(p->err, HN_ERR_ARG, p->s, name.pos + 1,
+                                    "unknown function '%.*s'", nlen, fname);
+        if (!strcmp(alias, "pi") || !strcmp(alias, "e")) { /* TMath::Pi(), TMath::E() */
+            hn_status st = next(p);
+            if (st)
+                return st;
+            if (p->tok.kind != T_RPAREN)
+                return hn_expr_error_at(p->err, HN_ERR_ARG, p->s, name.pos + 1,
+                                        "function '%.*s' takes no arguments", nlen, fname);
+            hn_xnode n = {HN_XN_NUM, HN_XOP_COUNT, -1, -1, name.pos + 1, -1,
+                          alias[0] == 'p' ? 3.14159265358979323846 : 2.71828182845904523536};
+            if ((st = next(p)))
+                return st;
+            return add_node(p, n, out);
+        }
+        fname = alias;
+        flen = (int)strlen(alias);
+    }
     int fi = -1;
     for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++)
-        if ((int)strlen(functions[i].name) == name.len &&
-            !memcmp(functions[i].name, p->s + name.pos, (size_t)name.len))
+        if ((int)strlen(functions[i].name) == flen && !memcmp(functions[i].name, fname, (size_t)flen))
             fi = (int)i;
-    int nlen = name.len > 60 ? 60 : name.len;
     if (fi < 0)
         return hn_expr_error_at(p->err, HN_ERR_ARG, p->s, name.pos + 1, "unknown function '%.*s'",
                                 nlen, p->s + name.pos);
@@ -373,7 +413,7 @@ static hn_status parse_primary(parser *p, int *out)
         if (p->tok.kind == T_LPAREN)
             return parse_call(p, t, out);
         const char *name = p->s + t.pos;
-        if (name[t.len - 1] == '$')
+        if (name[t.len - 1] == '$' || (t.len >= 7 && !memcmp(name, "TMath::", 7)))
             return hn_expr_error_at(p->err, HN_ERR_ARG, p->s, t.pos + 1,
                                     "'%.*s' is a function and needs '('", t.len > 60 ? 60 : t.len,
                                     name);
