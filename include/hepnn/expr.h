@@ -84,7 +84,9 @@ void hn_expr_set_missing(hn_expr *e, double value);
  * jagged offsets are non-decreasing, that jagged operands of one elementwise
  * operation have the same length in every event, that only jagged values are
  * indexed and that indices are per-event scalars. May be called again with
- * other columns (the next chunk); the previous binding is dropped.
+ * other columns (the next chunk); the previous binding is dropped. An
+ * expression that reads no identifier ("2*pi") is bound too, with resolve
+ * NULL, and may then be evaluated over any range.
  * Returns HN_ERR_ARG (unknown identifier, mismatched counters, with the
  * column in the text), HN_ERR_SHAPE (n_entries differ), HN_ERR_NOMEM, or
  * whatever the resolver returned. */
