@@ -4,7 +4,7 @@
 
 #include "hepnn/csv.h"
 
-#include "data/fileio.h"
+#include "io/fileio.h"
 
 #include <errno.h>
 #include <locale.h>

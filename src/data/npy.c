@@ -2,7 +2,7 @@
  * double or float, and the atomic writer. */
 #include "hepnn/npy.h"
 
-#include "data/fileio.h"
+#include "io/fileio.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * which np.savez writes even when the local headers defer them. */
 #include "hepnn/npy.h"
 
-#include "data/fileio.h"
+#include "io/fileio.h"
 
 #include <limits.h>
 #include <stdlib.h>

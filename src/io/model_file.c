@@ -8,6 +8,7 @@
 
 #include "hepnn/model.h"
 #include "io/bytes.h"
+#include "io/fileio.h"
 #include "io/model_file.h"
 
 static const char MAGIC[8] = {'H', 'E', 'P', 'N', 'N', 'M', 'O', 'D'};
@@ -99,7 +100,7 @@ hn_status hn_model_save(const hn_model *m, const char *path, hn_error *err)
         hn_wbuf_patch_u64(&b, 16, payload);
         hn_wbuf_u32(&b, (uint32_t)crc32(0L, b.p + HEADER, (uInt)payload));
         st = b.failed ? hn_error_set(err, HN_ERR_NOMEM, "%s: out of memory", path)
-                      : hn_write_file_atomic(path, b.p, b.n, err);
+                      : hn_file_write_all(path, b.p, b.n, err);
     }
     free(b.p);
     return st;
@@ -302,7 +303,9 @@ hn_status hn_model_load(hn_model **out, const char *path, hn_error *err)
     *out = NULL;
     uint8_t *data = NULL;
     size_t n = 0, payload = 0;
-    hn_status st = hn_read_file(path, MAX_MODEL_BYTES, &data, &n, err);
+    hn_status st = hn_file_read_all(path, &data, &n, err);
+    if (!st && n > MAX_MODEL_BYTES)
+        st = hn_error_set(err, HN_ERR_FORMAT, "%s: %zu bytes, larger than any model this hepnn writes", path, n);
     if (!st)
         st = hn_model_check_container(data, n, path, &payload, err);
     if (!st)

@@ -1,8 +1,8 @@
-/* Internal file helpers for the data readers and writers: read a whole file,
+/* Internal file helpers for every reader and writer: read a whole file,
  * and write one atomically (a temporary file in the same directory, renamed
  * over the target only once everything is written and flushed). */
-#ifndef HEPNN_DATA_FILEIO_H
-#define HEPNN_DATA_FILEIO_H
+#ifndef HEPNN_IO_FILEIO_H
+#define HEPNN_IO_FILEIO_H
 
 #include <stddef.h>
 #include <stdio.h>
@@ -29,5 +29,8 @@ hn_status hn_atomic_commit(hn_atomic_file *af, hn_error *err);
 
 /* Abandons the write: closes and removes the temporary file. */
 void hn_atomic_abort(hn_atomic_file *af);
+
+/* Writes n bytes to path atomically (open, write, commit). */
+hn_status hn_file_write_all(const char *path, const void *data, size_t n, hn_error *err);
 
 #endif

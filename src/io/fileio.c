@@ -1,6 +1,6 @@
 #define _XOPEN_SOURCE 700 /* mkstemp, fsync, fchmod */
 
-#include "data/fileio.h"
+#include "io/fileio.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -121,4 +121,18 @@ hn_status hn_atomic_commit(hn_atomic_file *af, hn_error *err)
     free(af->path);
     memset(af, 0, sizeof *af);
     return st;
+}
+
+hn_status hn_file_write_all(const char *path, const void *data, size_t n, hn_error *err)
+{
+    hn_atomic_file af;
+    hn_status st = hn_atomic_open(&af, path, err);
+    if (st)
+        return st;
+    if (n && fwrite(data, 1, n, af.f) != n) {
+        st = hn_error_set(err, HN_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+        hn_atomic_abort(&af);
+        return st;
+    }
+    return hn_atomic_commit(&af, err);
 }
