@@ -278,11 +278,13 @@ hn_status hn_model_check_container(const uint8_t *data, size_t n, const char *pa
                             path, HEADER + TRAILER);
     hn_rbuf r = {data, n, 8, 0};
     uint32_t version = hn_rbuf_u32(&r);
-    hn_rbuf_u32(&r);
+    uint32_t reserved = hn_rbuf_u32(&r);
     uint64_t payload = hn_rbuf_u64(&r);
     if (version != HN_MODEL_FORMAT_VERSION)
         return hn_error_set(err, HN_ERR_UNSUPPORTED, "%s: model format version %u, this hepnn reads version %d", path,
                             version, HN_MODEL_FORMAT_VERSION);
+    if (reserved != 0)
+        return hn_error_set(err, HN_ERR_FORMAT, "%s: header bytes 12-15 must be zero: the file is corrupted", path);
     if (payload != n - HEADER - TRAILER)
         return hn_error_set(err, HN_ERR_FORMAT, "%s: header announces %llu payload bytes, the file holds %zu "
                             "(truncated or padded)", path, (unsigned long long)payload, n - HEADER - TRAILER);
