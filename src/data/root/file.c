@@ -339,10 +339,13 @@ static hn_status open_common(hn_root_file *f, hn_error *err)
     int32_t version = rt_i32(&c);
     int32_t begin = rt_i32(&c);
     int large = version >= 1000000;
+    int64_t fend;
     if (large) {
-        rt_skip(&c, 8 + 8 + 4 + 4);
+        fend = rt_i64(&c);
+        rt_skip(&c, 8 + 4 + 4);
     } else {
-        rt_skip(&c, 4 + 4 + 4 + 4);
+        fend = rt_i32(&c);
+        rt_skip(&c, 4 + 4 + 4);
     }
     int32_t nbytes_name = rt_i32(&c);
     rt_skip(&c, 1);
@@ -351,6 +354,13 @@ static hn_status open_common(hn_root_file *f, hn_error *err)
         return hn_error_set(err, HN_ERR_FORMAT, "%s: truncated file header (%llu bytes)", f->name,
                             (unsigned long long)f->size);
     f->version = version % 1000000;
+    /* ROOT records the file's length: a shorter file was cut (an interrupted
+     * copy or write), and whatever lies past the cut cannot be trusted */
+    if (fend < begin || (uint64_t)fend > f->size)
+        return hn_error_set(err, HN_ERR_FORMAT,
+                            "%s: file is truncated or damaged: its header declares %lld bytes, it "
+                            "has %llu",
+                            f->name, (long long)fend, (unsigned long long)f->size);
     if (begin < 0 || nbytes_name < 0 || (uint64_t)begin + (uint64_t)nbytes_name >= f->size)
         return hn_error_set(err, HN_ERR_FORMAT,
                             "%s: file header points outside the file (fBEGIN %d, fNbytesName %d, "
