@@ -260,7 +260,7 @@ TEST(decompression_bombs_refused_before_allocation)
         /* 1 GiB declared in the key: refused from the block headers alone */
         put32(c + seek + 6, 0x3fffffff);
         CHECK(read_all(c, n, &e, &s) == HN_ERR_FORMAT);
-        CHECK_MSG(strstr(e.msg, "holds only") != NULL, "%s", e.msg);
+        CHECK_MSG(strstr(e.msg, "holds only") || strstr(e.msg, "more than the codec"), "%s", e.msg);
         /* the block claims more than zlib can expand its bytes to */
         put32(c + seek + 6, 0x3fffffff);
         c[seek + keylen + 3] = 100; /* 100 compressed bytes for 16 MiB */

@@ -5,7 +5,9 @@
  * counter branch for jagged ones), so they are processed in parallel, each
  * thread holding one basket at a time. */
 #include <math.h>
+#ifdef _OPENMP
 #include <omp.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,12 +177,13 @@ static hn_status basket_list(const hn_root_tree *t, const rt_branch *b, bref **o
     int64_t at = 0;
     for (int i = 0; i < n; i++) {
         if (r[i].e0 != at || r[i].e1 < r[i].e0 || r[i].e1 > b->entries) {
+            hn_error_set(err, HN_ERR_FORMAT,
+                         "%s: branch '%s': basket %d holds entries [%lld, %lld), expected to start "
+                         "at %lld (of %lld)",
+                         t->file->name, b->name, i, (long long)r[i].e0, (long long)r[i].e1,
+                         (long long)at, (long long)b->entries);
             free(r);
-            return hn_error_set(err, HN_ERR_FORMAT,
-                                "%s: branch '%s': basket %d holds entries [%lld, %lld), expected to "
-                                "start at %lld (of %lld)",
-                                t->file->name, b->name, i, (long long)r[i].e0, (long long)r[i].e1,
-                                (long long)at, (long long)b->entries);
+            return HN_ERR_FORMAT;
         }
         at = r[i].e1;
     }
@@ -275,6 +278,89 @@ static hn_status load_basket(const hn_root_tree *t, const rt_branch *b, const br
         }
     }
     return HN_OK;
+}
+
+/* What the baskets overlapping [start, stop) can hold, from their key
+ * headers alone (one small read each), so that an output array is never
+ * allocated for more than the file can fill: a corrupted entry count or
+ * counter value is caught before it turns into a huge allocation. The
+ * declared sizes are themselves bounded by what the codec of the first block
+ * can expand the stored bytes to. */
+static hn_status claimed_bytes(const hn_root_tree *t, const rt_branch *b, int64_t start, int64_t stop,
+                               int64_t *total, hn_error *err)
+{
+    bref *r;
+    int n;
+    *total = 0;
+    hn_status st = basket_list(t, b, &r, &n, err);
+    if (st)
+        return st;
+    uint8_t head[4096];
+    for (int i = 0; i < n && !st; i++) {
+        if (r[i].e1 <= start || r[i].e0 >= stop)
+            continue;
+        int64_t claim;
+        if (!r[i].disk) {
+            claim = b->emb[r[i].idx].border;
+        } else {
+            int32_t nbytes = b->basket_bytes[r[i].idx];
+            int64_t seek = b->basket_seek[r[i].idx];
+            if (nbytes <= 0 || seek <= 0 || (uint64_t)seek > t->file->size ||
+                (uint64_t)nbytes > t->file->size - (uint64_t)seek) {
+                st = hn_error_set(err, HN_ERR_FORMAT,
+                                  "%s: branch '%s': basket %d (offset %lld, %d bytes) lies outside "
+                                  "the file (%llu bytes)",
+                                  t->file->name, b->name, r[i].idx, (long long)seek, nbytes,
+                                  (unsigned long long)t->file->size);
+                break;
+            }
+            size_t hn = (size_t)nbytes < sizeof head ? (size_t)nbytes : sizeof head;
+            st = rt_file_read(t->file, (uint64_t)seek, hn, head, err);
+            if (st)
+                break;
+            rt_cur c = {head, hn, 0, 0, 0};
+            rt_keyhdr k;
+            if (rt_keyhdr_read(&c, &k)) {
+                st = hn_error_set(err, HN_ERR_FORMAT, "%s: branch '%s': basket %d at offset %lld: "
+                                  "truncated key", t->file->name, b->name, r[i].idx, (long long)seek);
+                break;
+            }
+            rt_keyhdr_free(&k);
+            int64_t stored = (int64_t)k.nbytes - k.keylen;
+            if (k.keylen < 0 || k.objlen < 0 || k.objlen > RT_MAX_OBJLEN || stored < 0 || k.nbytes > nbytes) {
+                st = hn_error_set(err, HN_ERR_FORMAT, "%s: branch '%s': basket %d at offset %lld has "
+                                  "an inconsistent header (nbytes %d of %d, keylen %d, objlen %d)",
+                                  t->file->name, b->name, r[i].idx, (long long)seek, k.nbytes, nbytes,
+                                  k.keylen, k.objlen);
+                break;
+            }
+            int64_t bound = stored;
+            if (k.objlen > stored) {
+                const uint8_t *h = (size_t)k.keylen + 9 <= hn ? head + k.keylen : NULL;
+                int big = h && ((h[0] == 'X' && h[1] == 'Z') || (h[0] == 'Z' && h[1] == 'S'));
+                bound = big ? ((int64_t)1 << 24) * (stored / 20 + 1) : 1032 * stored + 4096;
+            }
+            if (k.objlen > bound) {
+                st = hn_error_set(err, HN_ERR_FORMAT, "%s: branch '%s': basket %d at offset %lld "
+                                  "declares %d bytes from %lld stored (more than the codec can "
+                                  "produce)", t->file->name, b->name, r[i].idx, (long long)seek,
+                                  k.objlen, (long long)stored);
+                break;
+            }
+            claim = k.objlen;
+        }
+        if ((b->info.shape == HN_ROOT_SCALAR || b->info.shape == HN_ROOT_FIXED) &&
+            (r[i].e1 - r[i].e0) > claim / (b->entry_size ? b->entry_size : 1)) {
+            st = hn_error_set(err, HN_ERR_FORMAT, "%s: branch '%s': basket %d is said to hold %lld "
+                              "entries of %lld bytes but holds at most %lld bytes", t->file->name,
+                              b->name, r[i].idx, (long long)(r[i].e1 - r[i].e0),
+                              (long long)b->entry_size, (long long)claim);
+            break;
+        }
+        *total += claim;
+    }
+    free(r);
+    return st;
 }
 
 /* ---- filling ----------------------------------------------------------------- */
@@ -416,7 +502,11 @@ static hn_status run_baskets(hn_root_tree *t, const rt_branch *b, const job *J, 
     while (last > first && r[last - 1].e0 >= J->stop)
         last--;
     int nb = last - first;
+#ifdef _OPENMP
     int threads = t->threads > 0 ? t->threads : omp_get_max_threads();
+#else
+    int threads = 1;
+#endif
     if (threads > nb)
         threads = nb;
     if (threads < 1)
@@ -542,6 +632,10 @@ static hn_status read_jagged_into(hn_root_tree *t, const rt_branch *b, int64_t s
     free(r);
     int64_t *pre = NULL;
     if (cstart < start) {
+        int64_t claim;
+        st = claimed_bytes(t, &t->br[b->counter_branch], cstart, start, &claim, err);
+        if (st)
+            return st;
         pre = malloc((size_t)(start - cstart + 1) * sizeof *pre);
         if (!pre)
             return hn_error_set(err, HN_ERR_NOMEM, "out of memory");
@@ -567,6 +661,15 @@ static hn_status read_strings(hn_root_tree *t, const rt_branch *b, int64_t start
     hn_status st = basket_list(t, b, &r, &n, err);
     if (st)
         return st;
+    int64_t claim;
+    st = claimed_bytes(t, b, start, stop, &claim, err);
+    if (!st && stop - start > claim) /* each string takes at least its length byte */
+        st = hn_error_set(err, HN_ERR_FORMAT, "%s: branch '%s': %lld strings in %lld bytes",
+                          t->file->name, b->name, (long long)(stop - start), (long long)claim);
+    if (st) {
+        free(r);
+        return st;
+    }
     size_t cap = 64, len = 0;
     char *v = malloc(cap);
     int64_t *off = malloc((size_t)(stop - start + 1) * sizeof *off);
@@ -641,6 +744,25 @@ static hn_status read_strings(hn_root_tree *t, const rt_branch *b, int64_t start
     return HN_OK;
 }
 
+/* The values a counter promises must fit in the branch's baskets. */
+static hn_status check_jagged_claim(const hn_root_tree *t, const rt_branch *b, int64_t start,
+                                    int64_t stop, const int64_t *off, hn_error *err)
+{
+    int64_t claim;
+    hn_status st = claimed_bytes(t, b, start, stop, &claim, err);
+    if (st)
+        return st;
+    int64_t esz = t->lf[b->leaves[0]].elem_size;
+    if (off[stop - start] - off[0] > claim / esz)
+        return hn_error_set(err, HN_ERR_FORMAT,
+                            "%s: branch '%s': its counter '%s' promises %lld values in [%lld, %lld), "
+                            "its baskets hold at most %lld bytes",
+                            t->file->name, b->name, b->info.counter,
+                            (long long)(off[stop - start] - off[0]), (long long)start,
+                            (long long)stop, (long long)claim);
+    return HN_OK;
+}
+
 static hn_status check_dtype(const hn_root_tree *t, const rt_branch *b, hn_root_dtype dt, hn_error *err)
 {
     int is_str = b->info.type == HN_ROOT_T_STRING;
@@ -667,7 +789,7 @@ hn_status hn_root_read(hn_root_tree *t, const char *branch, int64_t start, int64
     if (!out)
         return hn_error_set(err, HN_ERR_ARG, "hn_root_read: NULL output");
     memset(out, 0, sizeof *out);
-    const rt_branch *b;
+    const rt_branch *b = NULL;
     hn_status st = find_readable(t, branch, &b, err);
     if (!st)
         st = check_range(t, b, &start, &stop, err);
@@ -687,16 +809,26 @@ hn_status hn_root_read(hn_root_tree *t, const char *branch, int64_t start, int64
             return hn_error_set(err, HN_ERR_NOMEM, "branch '%s': too many values", branch);
         out->width = w;
         out->n_values = n * w;
+        int64_t claim;
+        st = claimed_bytes(t, b, start, stop, &claim, err);
+        if (st)
+            return st;
         out->values = malloc((size_t)(n * w) * ds + 1);
         if (!out->values)
             return hn_error_set(err, HN_ERR_NOMEM, "branch '%s': out of memory for %lld values",
                                 branch, (long long)(n * w));
         st = read_flat_into(t, b, start, stop, dtype, out->values, err);
     } else {
+        int64_t claim;
+        st = claimed_bytes(t, &t->br[b->counter_branch], start, stop, &claim, err);
+        if (st)
+            return st;
         out->offsets = malloc((size_t)(n + 1) * sizeof *out->offsets);
         if (!out->offsets)
             return hn_error_set(err, HN_ERR_NOMEM, "out of memory");
         st = read_counts(t, b, start, stop, 0, out->offsets, err);
+        if (!st)
+            st = check_jagged_claim(t, b, start, stop, out->offsets, err);
         if (!st) {
             out->n_values = out->offsets[n];
             out->values = malloc((size_t)out->n_values * ds + 1);
@@ -721,7 +853,7 @@ hn_status hn_root_read_padded(hn_root_tree *t, const char *branch, int64_t start
     *values = NULL;
     *mask = NULL;
     *n_entries = 0;
-    const rt_branch *b;
+    const rt_branch *b = NULL;
     hn_status st = find_readable(t, branch, &b, err);
     if (!st)
         st = check_range(t, b, &start, &stop, err);
@@ -737,6 +869,14 @@ hn_status hn_root_read_padded(hn_root_tree *t, const char *branch, int64_t start
     int64_t n = stop - start, w = b->info.width;
     if (n > 0 && (max_len * w > ((int64_t)1 << 40) / n))
         return hn_error_set(err, HN_ERR_NOMEM, "branch '%s': padded array too large", branch);
+    int64_t claim;
+    st = claimed_bytes(t, b, start, stop, &claim, err);
+    if (st)
+        return st;
+    /* a padded row costs at least one stored byte per entry of the file */
+    if (n > claim + 1 && b->info.shape != HN_ROOT_JAGGED)
+        return hn_error_set(err, HN_ERR_FORMAT, "branch '%s': %lld entries in %lld bytes", branch,
+                            (long long)n, (long long)claim);
     float *v = calloc((size_t)(n * max_len * w) + 1, sizeof *v);
     uint8_t *m = calloc((size_t)(n * max_len) + 1, 1);
     if (!v || !m) {
@@ -745,9 +885,11 @@ hn_status hn_root_read_padded(hn_root_tree *t, const char *branch, int64_t start
         return hn_error_set(err, HN_ERR_NOMEM, "branch '%s': out of memory", branch);
     }
     if (b->info.shape == HN_ROOT_JAGGED) {
-        int64_t *off = malloc((size_t)(n + 1) * sizeof *off);
-        st = off ? read_counts(t, b, start, stop, 0, off, err)
-                 : hn_error_set(err, HN_ERR_NOMEM, "out of memory");
+        st = claimed_bytes(t, &t->br[b->counter_branch], start, stop, &claim, err);
+        int64_t *off = st ? NULL : malloc((size_t)(n + 1) * sizeof *off);
+        if (!st)
+            st = off ? read_counts(t, b, start, stop, 0, off, err)
+                     : hn_error_set(err, HN_ERR_NOMEM, "out of memory");
         if (!st)
             st = read_jagged_into(t, b, start, stop, HN_ROOT_F32, v, off, max_len, m, err);
         free(off);
@@ -861,7 +1003,7 @@ hn_status hn_root_chain_read(hn_root_chain *c, const char *branch, int64_t start
                             (long long)start, (long long)stop, (long long)total);
     const rt_branch *b0 = NULL;
     for (size_t i = 0; i < c->n; i++) {
-        const rt_branch *b;
+        const rt_branch *b = NULL;
         hn_status st = find_readable(c->trees[i], branch, &b, err);
         if (!st)
             st = check_dtype(c->trees[i], b, dtype, err);
@@ -871,6 +1013,12 @@ hn_status hn_root_chain_read(hn_root_chain *c, const char *branch, int64_t start
             return hn_error_set(err, HN_ERR_FORMAT, "%s: branch '%s' has %lld entries, its tree %lld",
                                 c->files[i]->name, branch, (long long)b->entries,
                                 (long long)c->trees[i]->entries);
+        if (b->info.shape != HN_ROOT_JAGGED && b->info.shape != HN_ROOT_STRING_SHAPE) {
+            int64_t claim;
+            st = claimed_bytes(c->trees[i], b, 0, b->entries, &claim, err);
+            if (st)
+                return st;
+        }
         if (!b0)
             b0 = b;
         else if (b->info.shape != b0->info.shape || b->info.width != b0->info.width ||
@@ -922,8 +1070,11 @@ hn_status hn_root_chain_read(hn_root_chain *c, const char *branch, int64_t start
             const rt_branch *b = &t->br[hn_root_branch_find(t, branch)];
             if (!jag)
                 st = read_flat_into(t, b, lo, hi, dtype, (char *)out->values + (size_t)(at * w) * ds, err);
-            else if (pass == 0)
+            else if (pass == 0) {
                 st = read_counts(t, b, lo, hi, out->offsets[at], out->offsets + at, err);
+                if (!st)
+                    st = check_jagged_claim(t, b, lo, hi, out->offsets + at, err);
+            }
             else
                 st = read_jagged_into(t, b, lo, hi, dtype, out->values, out->offsets + at, 0, NULL, err);
         }
