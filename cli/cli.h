@@ -14,6 +14,7 @@ struct hn_cli_command {
 };
 
 int hn_cmd_demo(int argc, char **argv);
+int hn_cmd_train(int argc, char **argv);
 int hn_cmd_root(int argc, char **argv);
 
 #endif

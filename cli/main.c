@@ -6,6 +6,7 @@
 #include <string.h>
 
 static const struct hn_cli_command commands[] = {
+    {"train", "train a network described by a configuration file", hn_cmd_train},
     {"demo", "train a small network and print its progress", hn_cmd_demo},
     {"root", "list, describe and dump ROOT files (ls, show, dump)", hn_cmd_root},
 };
