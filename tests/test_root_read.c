@@ -5,6 +5,7 @@
  * special layouts (nested directories, leaf lists, missing offset tables,
  * embedded baskets, 64-bit header) and the API's ranges, padding, chains,
  * selection and threads. */
+#define _POSIX_C_SOURCE 200809L /* strtok_r */
 #include "harness.h"
 #include "hepnn/root.h"
 #include "root_testjson.h"
