@@ -80,3 +80,39 @@ hn_status hn_apply_write(const char *path, const hn_model *m, const hn_data *d, 
     free(cols);
     return st;
 }
+
+hn_status hn_apply_write_root(const char *path, const char (*names)[128], int nc, int n_copied, const double *cols,
+                              const float *out, int64_t n, int n_out, hn_error *err)
+{
+    /* copied columns as double (integers up to 2^53 exactly), outputs as float */
+    hn_root_wbranch *br = calloc((size_t)nc + 1, sizeof *br);
+    const void **data = calloc((size_t)nc + 1, sizeof *data);
+    float *fo = malloc(sizeof(float) * (size_t)(n * n_out + 1));
+    hn_status st = (!br || !data || !fo) ? hn_error_set(err, HN_ERR_NOMEM, "out of memory") : HN_OK;
+    for (int c = 0; !st && c < nc; c++) {
+        br[c].name = names[c];
+        br[c].width = 1;
+        if (c < n_copied) {
+            br[c].type = HN_ROOT_T_F64;
+            data[c] = cols + c * n;
+        } else {
+            br[c].type = HN_ROOT_T_F32;
+            for (int64_t i = 0; i < n; i++)
+                fo[(c - n_copied) * n + i] = out[i * n_out + (c - n_copied)];
+            data[c] = fo + (c - n_copied) * n;
+        }
+    }
+    hn_root_writer *w = NULL;
+    if (!st)
+        st = hn_root_writer_open(path, "scores", br, (size_t)nc, 4, &w, err);
+    if (!st) {
+        st = hn_root_writer_append(w, n, data, err);
+        hn_status st2 = hn_root_writer_close(w, err); /* frees w either way */
+        if (!st)
+            st = st2;
+    }
+    free(br);
+    free(data);
+    free(fo);
+    return st;
+}
