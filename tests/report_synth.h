@@ -23,12 +23,12 @@ typedef struct rs_data {
     int fail_predict; /* the predict callback fails (error path test) */
 } rs_data;
 
-static double rs_sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }
+static inline double rs_sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }
 
 /* The model: binary uses x0 and x2 only (so shuffling x1 or x3 changes
  * nothing); multi-class a softmax of linear functions of x0, x1; regression
  * targets t0 = 2 x0 + x1 and t1 = x2 + 1 predicted from x0, x1, x2. */
-static hn_status rs_predict(void *user, const float *x, int64_t n, float *out, hn_error *err)
+static inline hn_status rs_predict(void *user, const float *x, int64_t n, float *out, hn_error *err)
 {
     rs_data *d = (rs_data *)user;
     if (d->fail_predict)
@@ -52,7 +52,7 @@ static hn_status rs_predict(void *user, const float *x, int64_t n, float *out, h
 }
 
 /* Fills d for task with n events per sample. */
-static int rs_make(rs_data *d, hn_task task, int64_t n, uint64_t seed)
+static inline int rs_make(rs_data *d, hn_task task, int64_t n, uint64_t seed)
 {
     memset(d, 0, sizeof *d);
     d->task = task;
@@ -103,7 +103,7 @@ static int rs_make(rs_data *d, hn_task task, int64_t n, uint64_t seed)
     return 1;
 }
 
-static void rs_free(rs_data *d)
+static inline void rs_free(rs_data *d)
 {
     for (int s = 0; s < 2; s++) {
         free(d->x[s]);
@@ -117,7 +117,7 @@ static const char *const rs_features[RS_F] = {"lep_pt", "m_jj", "delta_R", "nois
 
 /* The report input for d: names, history with best epoch 8 found from the
  * .best marks, both samples, the predict callback. */
-static hn_report_input rs_input(rs_data *d)
+static inline hn_report_input rs_input(rs_data *d)
 {
     static const char *const bin_names[2] = {"background", "signal"};
     static const char *const mc_names[3] = {"QCD", "W+jets", "ttbar"};

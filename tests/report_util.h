@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 /* A new empty directory under $TMPDIR (or /tmp); NULL on failure. */
-static char *ru_mkdtemp(void)
+static inline char *ru_mkdtemp(void)
 {
     const char *base = getenv("TMPDIR");
     if (!base || !*base)
@@ -27,8 +27,8 @@ static char *ru_mkdtemp(void)
     return d;
 }
 
-/* Removes the files in dir (one level; sub-directories one more level) and dir itself. */
-static void ru_rmtree(const char *dir, int depth)
+/* Removes dir and everything under it (unlink fails on a directory, which is then descended; symbolic links are unlinked, never followed). */
+static inline void ru_rmtree(const char *dir, int depth)
 {
     DIR *dp = opendir(dir);
     if (dp) {
@@ -36,10 +36,14 @@ static void ru_rmtree(const char *dir, int depth)
         while ((e = readdir(dp))) {
             if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
                 continue;
-            char p[4096];
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            if (unlink(p) != 0 && depth < 3)
+            size_t n = strlen(dir) + strlen(e->d_name) + 2;
+            char *p = malloc(n);
+            if (!p)
+                continue;
+            snprintf(p, n, "%s/%s", dir, e->d_name);
+            if (unlink(p) != 0 && depth < 32)
                 ru_rmtree(p, depth + 1);
+            free(p);
         }
         closedir(dp);
     }
@@ -47,7 +51,7 @@ static void ru_rmtree(const char *dir, int depth)
 }
 
 /* Number of entries of dir whose name contains part. */
-static int ru_count_files(const char *dir, const char *part)
+static inline int ru_count_files(const char *dir, const char *part)
 {
     DIR *dp = opendir(dir);
     int n = 0;
@@ -62,7 +66,7 @@ static int ru_count_files(const char *dir, const char *part)
 }
 
 /* The whole file as a NUL-terminated string (malloc'ed), or NULL. */
-static char *ru_read(const char *path, size_t *len)
+static inline char *ru_read(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -91,7 +95,7 @@ typedef struct ru_csv {
     char *text;
 } ru_csv;
 
-static void ru_csv_free(ru_csv *c)
+static inline void ru_csv_free(ru_csv *c)
 {
     free(c->cell);
     free(c->text);
@@ -99,7 +103,7 @@ static void ru_csv_free(ru_csv *c)
 }
 
 /* Parses path; every row must have as many fields as the header. 0 on failure. */
-static int ru_csv_read(ru_csv *c, const char *path)
+static inline int ru_csv_read(ru_csv *c, const char *path)
 {
     memset(c, 0, sizeof *c);
     c->text = ru_read(path, NULL);
@@ -155,7 +159,7 @@ static int ru_csv_read(ru_csv *c, const char *path)
 }
 
 /* Column index of name in the header, -1 if absent. */
-static int ru_csv_col(const ru_csv *c, const char *name)
+static inline int ru_csv_col(const ru_csv *c, const char *name)
 {
     for (int j = 0; j < c->n_cols; j++)
         if (!strcmp(c->cell[j], name))
@@ -164,12 +168,12 @@ static int ru_csv_col(const ru_csv *c, const char *name)
 }
 
 /* Field (row 1-based over data rows, col). */
-static const char *ru_csv_get(const ru_csv *c, int row, int col)
+static inline const char *ru_csv_get(const ru_csv *c, int row, int col)
 {
     return c->cell[(size_t)row * c->n_cols + col];
 }
 
-static double ru_csv_num(const ru_csv *c, int row, int col)
+static inline double ru_csv_num(const ru_csv *c, int row, int col)
 {
     return strtod(ru_csv_get(c, row, col), NULL);
 }

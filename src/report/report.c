@@ -282,7 +282,7 @@ hn_status hn_rep_loss(hn_rep *r, hn_error *err)
             best = (int)x[i];
     }
     double ylo = INFINITY, yhi = -INFINITY;
-    for (int i = 0; i < 2 * n; i++) {
+    for (int i = 0; i < 2 * n; i++) { /* tl and vl are adjacent: both curves */
         double v = tl[i];
         if (isfinite(v)) {
             ylo = v < ylo ? v : ylo;
@@ -311,6 +311,7 @@ hn_status hn_rep_loss(hn_rep *r, hn_error *err)
     hn_plot p;
     hn_plot_begin(&p, &r->body, "svg-loss", 540, 360, "Loss per epoch", "epoch", x0, x1, 0, "loss",
                   lo, hi, 0);
+    p.legend_pos = HN_LEG_BL; /* falling curves leave the lower left empty */
     hn_plot_line(&p, (size_t)n, x, tl, HN_COL_SIGNAL, 2, 0, "training");
     if (any_val)
         hn_plot_line(&p, (size_t)n, x, vl, HN_COL_BACKGROUND, 2, 1, "validation");
