@@ -715,6 +715,30 @@ TEST(bad_input_and_io_errors)
     rs_free(&d);
 }
 
+TEST(non_finite_outputs_give_notes)
+{
+    rs_data d;
+    CHECK(rs_make(&d, HN_TASK_BINARY, 300, 18));
+    char *dir = ru_mkdtemp();
+    if (!dir)
+        return;
+    char *path = path_in(dir, "report.html");
+    d.out[1][7] = NAN; /* a diverged network */
+    hn_report_input in = rs_input(&d);
+    in.predict = NULL;
+    hn_error err = {0};
+    CHECK_OK(hn_report_write(path, &in, &err), &err);
+    char *html = ru_read(path, NULL);
+    CHECK(html && strstr(html, "No ROC curve: ") && strstr(html, "score[7] is NaN"));
+    /* without a model the binary ranking falls back to the separation */
+    CHECK(html && strstr(html, "separation of the input"));
+    free(html);
+    ru_rmtree(dir, 0);
+    free(dir);
+    free(path);
+    rs_free(&d);
+}
+
 int main(void)
 {
     RUN(binary_report);
@@ -723,6 +747,7 @@ int main(void)
     RUN(hostile_text_is_escaped);
     RUN(degenerate_inputs_give_notes);
     RUN(bad_input_and_io_errors);
+    RUN(non_finite_outputs_give_notes);
 #ifdef HN_HAVE_LIBXML2
     xmlCleanupParser();
 #endif
