@@ -739,6 +739,50 @@ TEST(non_finite_outputs_give_notes)
     rs_free(&d);
 }
 
+/* With a real hepnn model behind the ranking callback. */
+TEST(ranking_with_a_model)
+{
+    rs_data d;
+    CHECK(rs_make(&d, HN_TASK_BINARY, 400, 19));
+    const hn_layer_spec layers[] = {{.kind = HN_LAYER_DENSE, .units = 8, .init = HN_INIT_XAVIER_UNIFORM},
+                                    {.kind = HN_LAYER_ACTIVATION, .act = HN_ACT_TANH}};
+    hn_model_spec spec = {.n_inputs = RS_F, .n_outputs = 1, .task = HN_TASK_BINARY, .n_layers = 2,
+                          .layers = layers, .seed = 3};
+    hn_model *m = NULL;
+    hn_error err = {0};
+    CHECK_OK(hn_model_new(&m, &spec, &err), &err);
+    char *dir = ru_mkdtemp();
+    if (!m || !dir) {
+        hn_model_free(m);
+        free(dir);
+        rs_free(&d);
+        return;
+    }
+    for (int s = 0; s < 2; s++)
+        CHECK_OK(hn_model_predict(m, d.x[s], d.n[s], d.out[s], &err), &err);
+    char *path = path_in(dir, "report.html");
+    hn_report_input in = rs_input(&d);
+    in.predict = hn_report_predict_model;
+    in.predict_user = m;
+    CHECK_OK(hn_report_write(path, &in, &err), &err);
+    ru_csv c;
+    if (csv_check(&c, dir, "ranking", RS_F)) {
+        /* a random network uses every input: some importance is non-zero */
+        int nonzero = 0;
+        for (int r = 1; r <= c.n_rows; r++)
+            nonzero += ru_csv_num(&c, r, 2) != 0;
+        CHECK(nonzero > 0);
+        ru_csv_free(&c);
+    }
+    in.predict_user = NULL;
+    CHECK(hn_report_write(path, &in, &err) == HN_ERR_ARG);
+    ru_rmtree(dir, 0);
+    free(dir);
+    free(path);
+    hn_model_free(m);
+    rs_free(&d);
+}
+
 int main(void)
 {
     RUN(binary_report);
@@ -748,6 +792,7 @@ int main(void)
     RUN(degenerate_inputs_give_notes);
     RUN(bad_input_and_io_errors);
     RUN(non_finite_outputs_give_notes);
+    RUN(ranking_with_a_model);
 #ifdef HN_HAVE_LIBXML2
     xmlCleanupParser();
 #endif

@@ -49,11 +49,15 @@ static inline hn_report_sample hn_report_sample_of(const hn_dataset *d, const fl
 }
 
 /* Runs the trained model on n events x (n, n_features) into out
- * (n, n_outputs), like hn_model_predict (a thin wrapper around it with
- * user = the hn_model fits). Used to re-score the test sample with one input
+ * (n, n_outputs), like hn_model_predict (hn_report_predict_model below is
+ * that wrapper, with user = the hn_model). Used to re-score the test sample with one input
  * column permuted for the variable ranking. */
 typedef hn_status (*hn_report_predict_fn)(void *user, const float *x, int64_t n, float *out,
                                           hn_error *err);
+
+/* The predict callback for a trained hepnn model: model is the hn_model *.
+ * Statuses as hn_model_predict. */
+hn_status hn_report_predict_model(void *model, const float *x, int64_t n, float *out, hn_error *err);
 
 /* An extra line of run metadata. */
 typedef struct hn_report_meta {

@@ -425,6 +425,13 @@ static void model_and_meta(hn_rep *r, const char *timestamp)
     hn_sb_puts(b, "</section>\n");
 }
 
+hn_status hn_report_predict_model(void *model, const float *x, int64_t n, float *out, hn_error *err)
+{
+    if (!model)
+        return hn_error_set(err, HN_ERR_ARG, "hn_report_predict_model: model is NULL");
+    return hn_model_predict((hn_model *)model, x, n, out, err);
+}
+
 /* ---- the page ------------------------------------------------------------------------- */
 
 hn_status hn_report_write(const char *path, const hn_report_input *in, hn_error *err)

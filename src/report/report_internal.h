@@ -30,9 +30,10 @@ void hn_sb_printf(hn_sbuf *b, const char *fmt, ...)
 #endif
     ;
 /* Appends s escaped for XML/HTML text and attribute values: & < > " ' become
- * references; control characters other than tab and newline, and bytes that
- * are not valid UTF-8, become U+FFFD, so the page stays well-formed XML
- * whatever the caller's strings hold. NULL appends nothing. */
+ * references; carriage returns are dropped (CRLF text); other control
+ * characters except tab and newline, and bytes that are not valid UTF-8,
+ * become U+FFFD, so the page stays well-formed XML whatever the caller's
+ * strings hold. NULL appends nothing. */
 void hn_sb_esc(hn_sbuf *b, const char *s);
 /* Appends s as one CSV field: quoted (with doubled quotes) when it holds a
  * comma, quote, or line break. */
