@@ -12,6 +12,7 @@
 #include "common.h"
 #include "hepnn/config.h"
 #include "hepnn/io.h"
+#include "hepnn/report.h"
 #include "run_output.h"
 #include "train_run.h"
 
@@ -79,6 +80,65 @@ static int write_summary(const char *path, const hn_run_config *cfg, const hn_tr
     int rc = t.p ? hn_write_atomic(path, t.p, t.n, err) : hn_error_set(err, HN_ERR_NOMEM, "out of memory");
     hn_text_free(&t);
     return rc;
+}
+
+/* The report: outputs of both samples, the history, the model and the run. */
+static hn_status write_report(const char *path, hn_model *m, const hn_data *data, const hn_dataset *tr,
+                              const hn_dataset *te, const hn_train_result *res, const hn_run_config *cfg,
+                              const char *title, hn_error *err)
+{
+    const hn_model_spec *ms = hn_model_get_spec(m);
+    int o = ms->n_outputs;
+    float *out_tr = malloc(sizeof(float) * (size_t)(tr->n * o + 1));
+    float *out_te = malloc(sizeof(float) * (size_t)(te->n * o + 1));
+    char *summary = NULL;
+    size_t summary_len = 0;
+    FILE *mem = open_memstream(&summary, &summary_len);
+    hn_status st = (!out_tr || !out_te || !mem) ? hn_error_set(err, HN_ERR_NOMEM, "report: out of memory") : HN_OK;
+    if (mem) {
+        hn_model_summary(m, mem);
+        fclose(mem);
+    }
+    if (!st)
+        st = hn_model_evaluate(m, tr, NULL, out_tr, err);
+    if (!st)
+        st = hn_model_evaluate(m, te, NULL, out_te, err);
+    hn_text inputs = {0};
+    for (int i = 0; i < data->n_sources; i++)
+        hn_text_printf(&inputs, "%s%s", i ? "\n" : "", data->source_names[i]);
+    char versions[128];
+    snprintf(versions, sizeof versions, "hepnn %s", HEPNN_VERSION);
+    if (!st) {
+        hn_report_input in;
+        memset(&in, 0, sizeof in);
+        in.title = title;
+        in.task = ms->task;
+        in.n_features = ms->n_inputs;
+        in.n_outputs = o;
+        in.feature_names = (const char *const *)data->feature_names;
+        in.class_names = ms->task == HN_TASK_REGRESSION ? NULL : (const char *const *)data->class_names;
+        in.history = res->history;
+        in.n_epochs = res->epochs_run;
+        in.best_epoch = res->best_epoch;
+        in.stopped_early = res->stopped_early;
+        in.train = hn_report_sample_of(tr, out_tr);
+        in.test = hn_report_sample_of(te, out_te);
+        in.predict = hn_report_predict_model;
+        in.predict_user = m;
+        in.ranking_seed = hn_config_seed(cfg);
+        in.model_summary = summary;
+        in.config_text = hn_config_text(cfg);
+        in.inputs = inputs.p;
+        in.versions = versions;
+        in.seed = hn_config_seed(cfg);
+        in.events_per_second = res->events_per_second;
+        st = hn_report_write(path, &in, err);
+    }
+    hn_text_free(&inputs);
+    free(summary);
+    free(out_tr);
+    free(out_te);
+    return st;
 }
 
 int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
@@ -177,6 +237,9 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
     snprintf(path, sizeof path, "%s/summary.json", opt->outdir);
     if (!st)
         st = write_summary(path, cfg, &o, &res, ks, have_ks, &err);
+    snprintf(path, sizeof path, "%s/report.html", opt->outdir);
+    if (!st)
+        st = write_report(path, model, &data, &tr, &te, &res, cfg, opt->title, &err);
     if (st)
         goto done;
     if (!opt->quiet) {
@@ -188,7 +251,8 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
                    ks[1].p_value);
         printf("best epoch %d of %d; %.0f events/s; %.1f s in all\n", res.best_epoch, res.epochs_run,
                res.events_per_second, o.seconds);
-        printf("wrote %s/model.hnn and %s/summary.json\n", opt->outdir, opt->outdir);
+        printf("wrote %s/model.hnn, %s/summary.json and the report %s/report.html\n", opt->outdir, opt->outdir,
+               opt->outdir);
     }
     if (outcome)
         *outcome = o;

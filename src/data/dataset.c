@@ -81,7 +81,7 @@ static hn_status compile_all(builder *b, hn_error *err)
         snprintf(what, sizeof what, "variable %d", i + 1);
         st = compile(&e->vars[i], s->variables[i], what, err);
     }
-    for (int i = 0; !st && i < s->n_targets; i++) {
+    for (int i = 0; !st && !s->unlabelled && i < s->n_targets; i++) {
         snprintf(what, sizeof what, "target %d", i + 1);
         st = compile(&e->targets[i], s->targets[i], what, err);
     }
