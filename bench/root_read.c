@@ -5,6 +5,7 @@
  * read in a fresh process against the size of the arrays it returns.
  *
  *   build/bench/root_read [--entries N] [--branches B] [--file PATH]
+ *   (the file goes to $TMPDIR or /tmp unless --file says otherwise)
  *
  * docs/performance.md ("ROOT reading") records results. */
 #define _POSIX_C_SOURCE 200809L
@@ -164,7 +165,10 @@ int main(int argc, char **argv)
 {
     int64_t n = 1000000;
     int nb = 20;
-    const char *path = "bench_root_read.root";
+    char defpath[4096];
+    snprintf(defpath, sizeof defpath, "%s/hepnn_bench_root_read.root",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    const char *path = defpath;
     if (argc == 3 && !strcmp(argv[1], "--memory")) {
         memory_check(argv[2]);
         return 0;
