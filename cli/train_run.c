@@ -237,9 +237,16 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
     snprintf(path, sizeof path, "%s/summary.json", opt->outdir);
     if (!st)
         st = write_summary(path, cfg, &o, &res, ks, have_ks, &err);
+    /* the configuration as run (after overrides): `hepnn eval MODEL OUTDIR/config.yaml` re-evaluates */
+    snprintf(path, sizeof path, "%s/config.yaml", opt->outdir);
+    if (!st)
+        st = hn_write_atomic(path, hn_config_text(cfg), strlen(hn_config_text(cfg)), &err);
+    char title[512];
+    snprintf(title, sizeof title, "hepnn training report: %s", opt->config ? opt->config : "demo");
     snprintf(path, sizeof path, "%s/report.html", opt->outdir);
     if (!st)
-        st = write_report(path, model, &data, &tr, &te, &res, cfg, opt->title, &err);
+        st = write_report(path, model, &data, &tr, &te, &res, cfg, opt->report_title ? opt->report_title : title,
+                          &err);
     if (st)
         goto done;
     if (!opt->quiet) {
@@ -251,7 +258,7 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
                    ks[1].p_value);
         printf("best epoch %d of %d; %.0f events/s; %.1f s in all\n", res.best_epoch, res.epochs_run,
                res.events_per_second, o.seconds);
-        printf("wrote %s/model.hnn, %s/summary.json and the report %s/report.html\n", opt->outdir, opt->outdir,
+        printf("wrote %s/model.hnn, summary.json, config.yaml and the report %s/report.html\n", opt->outdir,
                opt->outdir);
     }
     if (outcome)

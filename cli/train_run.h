@@ -13,6 +13,7 @@ typedef struct hn_train_options {
     const char *json_log;
     int quiet;
     const char *title;          /* printed before training (the demo names its runs) */
+    const char *report_title;   /* the report's heading; NULL: from the configuration's name */
 } hn_train_options;
 
 typedef struct hn_train_outcome {
