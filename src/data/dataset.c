@@ -565,8 +565,8 @@ void hn_data_free(hn_data *d)
 {
     if (!d)
         return;
+    free_names(d->feature_names, d->all.n_features); /* before the dataset is cleared */
     hn_dataset_free(&d->all);
-    free_names(d->feature_names, d->all.n_features);
     free_names(d->class_names, d->n_classes);
     free_names(d->spectator_names, d->n_spectators);
     free_names(d->source_names, d->n_sources);
