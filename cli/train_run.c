@@ -169,6 +169,7 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
     FILE *json_log = NULL;
     char path[4096];
     double t0 = hn_now();
+    hn_cli_catch_interrupt(); /* from here on Ctrl-C ends training after a batch, not the program */
     if (hn_config_threads(cfg) > 0)
         hn_threads_set(hn_config_threads(cfg), hn_config_threads(cfg), NULL);
     if ((st = hn_mkdirs(opt->outdir, &err)))
@@ -214,7 +215,6 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
     tc.on_batch = hn_progress_batch;
     tc.on_epoch = hn_progress_epoch;
     tc.user = &prog;
-    hn_cli_catch_interrupt();
     hn_progress_header(&prog);
     if ((st = hn_train(model, &tc, &tr, va.n ? &va : NULL, &res, &err)))
         goto done;

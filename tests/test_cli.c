@@ -137,6 +137,21 @@ TEST(demo_train_eval_apply_info)
         CHECK_MSG(html && strstr(html, figs[i]), "report lacks %s", figs[i]);
 }
 
+/* Ctrl-C: training stops after the current batch, the best model so far, the
+ * summary and the report are written, and the exit code is 0. */
+TEST(interrupt_keeps_the_best_model)
+{
+    CHECK(run("(" HN_HEPNN " train run/all/config.yaml train.epochs=100000 train.patience=0 -o int --quiet & "
+              "p=$!; sleep 2; kill -INT $p; wait $p)", NULL, NULL) == 0);
+    char *sum = slurp("int/summary.json");
+    CHECK(sum && strstr(sum, "\"interrupted\": true"));
+    char path[512];
+    snprintf(path, sizeof path, "%s/int/report.html", tmp);
+    CHECK(access(path, R_OK) == 0);
+    snprintf(path, sizeof path, "%s/int/model.hnn", tmp);
+    CHECK(access(path, R_OK) == 0);
+}
+
 /* A configuration written to tmp/c.yaml; the expected exit code and message. */
 static void bad_config(const char *text, const char *overrides, int code, const char *msg)
 {
@@ -198,6 +213,7 @@ int main(void)
     if (!mkdtemp(tmp))
         return 1;
     RUN(demo_train_eval_apply_info);
+    RUN(interrupt_keeps_the_best_model);
     RUN(bad_configurations_and_command_lines);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);

@@ -276,6 +276,11 @@ TEST(bad_inputs_name_the_problem)
     const char *nan_vars[] = {"sqrt(px1)"};
     s.variables = nan_vars;
     expect_error(&s, HN_ERR_NUMERIC, "entry 0: feature 'sqrt(px1)' is");
+    /* a type that is not a number: the string branch Type */
+    const char *str_vars[] = {"Type"};
+    s.variables = str_vars;
+    expect_error(&s, HN_ERR_ARG, "Type");
+    s.variables = vars;
     /* a per-object quantity used as a per-event variable */
     const char *hzz[] = {HZZ};
     const char *jag[] = {"Jet_Px"};
