@@ -132,7 +132,11 @@ int hn_cmd_demo(int argc, char **argv)
         char *cfg = config(outdir, nfeat[r], epochs);
         if (!cfg)
             return 1;
-        hn_train_options opt = {.config_text = cfg, .outdir = dir, .title = titles[r], .report_title = report_titles[r]};
+        char note[256];
+        snprintf(note, sizeof note, "%.4f with the low-level features only, %s", r ? out[0].test.roc.auc : 0.0,
+                 r ? "from run 1 (low/report.html)" : "");
+        hn_train_options opt = {.config_text = cfg, .outdir = dir, .title = titles[r], .report_title = report_titles[r],
+                                .report_note_key = r ? "comparison: test AUC" : NULL, .report_note = r ? note : NULL};
         int rc = hn_train_run(&opt, &out[r]);
         free(cfg);
         if (rc)

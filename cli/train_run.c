@@ -85,7 +85,7 @@ static int write_summary(const char *path, const hn_run_config *cfg, const hn_tr
 /* The report: outputs of both samples, the history, the model and the run. */
 static hn_status write_report(const char *path, hn_model *m, const hn_data *data, const hn_dataset *tr,
                               const hn_dataset *te, const hn_train_result *res, const hn_run_config *cfg,
-                              const char *title, hn_error *err)
+                              const char *title, const hn_report_meta *note, hn_error *err)
 {
     const hn_model_spec *ms = hn_model_get_spec(m);
     int o = ms->n_outputs;
@@ -132,6 +132,8 @@ static hn_status write_report(const char *path, hn_model *m, const hn_data *data
         in.versions = versions;
         in.seed = hn_config_seed(cfg);
         in.events_per_second = res->events_per_second;
+        in.meta = note;
+        in.n_meta = note ? 1 : 0;
         st = hn_report_write(path, &in, err);
     }
     hn_text_free(&inputs);
@@ -245,8 +247,12 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
     snprintf(title, sizeof title, "hepnn training report: %s", opt->config ? opt->config : "demo");
     snprintf(path, sizeof path, "%s/report.html", opt->outdir);
     if (!st)
-        st = write_report(path, model, &data, &tr, &te, &res, cfg, opt->report_title ? opt->report_title : title,
-                          &err);
+    {
+        hn_report_meta note = {opt->report_note_key, opt->report_note};
+        if (!st)
+            st = write_report(path, model, &data, &tr, &te, &res, cfg, opt->report_title ? opt->report_title : title,
+                              opt->report_note ? &note : NULL, &err);
+    }
     if (st)
         goto done;
     if (!opt->quiet) {
