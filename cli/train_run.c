@@ -164,6 +164,9 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
     memset(&data, 0, sizeof data);
     hn_dataset tr = {0}, va = {0}, te = {0};
     hn_model *model = NULL;
+    hn_data_streamer *streamer = NULL;
+    hn_data_stream stream;
+    memset(&stream, 0, sizeof stream);
     hn_train_result res;
     memset(&res, 0, sizeof res);
     hn_train_outcome o;
@@ -178,10 +181,34 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
         goto done;
     if (!opt->quiet && opt->title)
         printf("%s\n", opt->title);
-    if ((st = hn_data_load(hn_config_data(cfg), &data, &err)))
-        goto done;
-    if ((st = hn_data_part(&data, HN_PART_TRAIN, &tr, &err)) || (st = hn_data_part(&data, HN_PART_VAL, &va, &err)) ||
-        (st = hn_data_part(&data, HN_PART_TEST, &te, &err)))
+    int64_t window = hn_config_stream_entries(cfg);
+    if (window > 0) {
+        /* streaming: validation and test events in memory, training events window by window;
+         * the first window gives the standardisation and the training-sample figures */
+        hn_data_spec vt = *hn_config_data(cfg);
+        vt.keep_parts = (1u << HN_PART_VAL) | (1u << HN_PART_TEST);
+        if ((st = hn_data_streamer_new(hn_config_data(cfg), window, &streamer, &err)) ||
+            (st = hn_data_load(&vt, &data, &err)))
+            goto done;
+        stream = hn_data_streamer_stream(streamer);
+        hn_dataset first;
+        if ((st = stream.rewind(stream.user, &err)) || (st = stream.next(stream.user, &first, &err)))
+            goto done;
+        int64_t *all = malloc(sizeof(int64_t) * (size_t)(first.n + 1));
+        for (int64_t i = 0; all && i < first.n; i++)
+            all[i] = i;
+        st = all ? hn_dataset_subset(&first, all, first.n, &tr, &err)
+                 : hn_error_set(&err, HN_ERR_NOMEM, "out of memory");
+        free(all);
+        if (st)
+            goto done;
+    } else {
+        if ((st = hn_data_load(hn_config_data(cfg), &data, &err)))
+            goto done;
+        if ((st = hn_data_part(&data, HN_PART_TRAIN, &tr, &err)))
+            goto done;
+    }
+    if ((st = hn_data_part(&data, HN_PART_VAL, &va, &err)) || (st = hn_data_part(&data, HN_PART_TEST, &te, &err)))
         goto done;
     if (tr.n == 0 || te.n == 0) {
         st = hn_error_set(&err, HN_ERR_ARG, "the split leaves %lld training and %lld test events; both must be > 0",
@@ -196,8 +223,13 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
                                  ms.task == HN_TASK_REGRESSION ? 0 : data.n_classes, &err)))
         goto done;
     if (!opt->quiet) {
-        printf("%lld events: %lld training, %lld validation, %lld test; %d inputs\n", (long long)data.all.n,
-               (long long)tr.n, (long long)va.n, (long long)te.n, data.all.n_features);
+        if (window > 0)
+            printf("training events streamed in windows of %lld entries per source (the first holds %lld); "
+                   "%lld validation, %lld test events; %d inputs\n", (long long)window, (long long)tr.n,
+                   (long long)va.n, (long long)te.n, data.all.n_features);
+        else
+            printf("%lld events: %lld training, %lld validation, %lld test; %d inputs\n", (long long)data.all.n,
+                   (long long)tr.n, (long long)va.n, (long long)te.n, data.all.n_features);
         hn_model_summary(model, stdout);
         printf("\n");
     }
@@ -218,7 +250,11 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
     tc.on_epoch = hn_progress_epoch;
     tc.user = &prog;
     hn_progress_header(&prog);
-    if ((st = hn_train(model, &tc, &tr, va.n ? &va : NULL, &res, &err)))
+    if (window > 0)
+        st = hn_train_stream(model, &tc, &stream, &tr, va.n ? &va : NULL, &res, &err);
+    else
+        st = hn_train(model, &tc, &tr, va.n ? &va : NULL, &res, &err);
+    if (st)
         goto done;
     if (res.interrupted && !opt->quiet)
         printf("\ninterrupted: keeping the best epoch so far (%d)\n", res.best_epoch);
@@ -278,6 +314,7 @@ done:
     if (json_log)
         fclose(json_log);
     hn_train_result_free(&res);
+    hn_data_streamer_free(streamer);
     hn_model_free(model);
     hn_dataset_free(&tr);
     hn_dataset_free(&va);
