@@ -14,5 +14,6 @@ struct hn_cli_command {
 };
 
 int hn_cmd_demo(int argc, char **argv);
+int hn_cmd_root(int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 
 static const struct hn_cli_command commands[] = {
     {"demo", "train a small network and print its progress", hn_cmd_demo},
+    {"root", "list, describe and dump ROOT files (ls, show, dump)", hn_cmd_root},
 };
 
 static void usage(FILE *out)

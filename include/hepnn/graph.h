@@ -103,6 +103,11 @@ void hn_graph_zero_grad(hn_graph *g);
 /* The graph's parameters, in creation order. */
 int hn_graph_num_params(const hn_graph *g);
 hn_tensor *hn_graph_param(const hn_graph *g, int i);
+/* The persistent tensors (parameters and states: everything a model file
+ * stores), in creation order. */
+int hn_graph_num_persistent(const hn_graph *g);
+hn_tensor *hn_graph_persistent(const hn_graph *g, int i);
+
 /* Finds a tensor by name (the first created with that name), or NULL. */
 hn_tensor *hn_graph_find(const hn_graph *g, const char *name);
 

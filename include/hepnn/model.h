@@ -82,6 +82,15 @@ int64_t hn_model_num_weights(const hn_model *m);
 /* Writes the architecture, one line per layer with shapes and parameter counts. */
 void hn_model_summary(const hn_model *m, FILE *out);
 
+/* --- files -------------------------------------------------------------------
+ * The format (docs/model-format.md) is versioned, little-endian and protected
+ * by a CRC-32; saving writes a temporary file and renames it, so a crash never
+ * leaves half a model in place of a good one. Loading a truncated, corrupted or
+ * other-version file returns HN_ERR_FORMAT / HN_ERR_UNSUPPORTED with a message
+ * naming the problem and never a half-loaded model. */
+hn_status hn_model_save(const hn_model *m, const char *path, hn_error *err);
+hn_status hn_model_load(hn_model **out, const char *path, hn_error *err);
+
 /* --- what the training loop needs ---------------------------------------------- */
 
 /* The graph and its named tensors: x (B, n_inputs) raw features; target

@@ -574,6 +574,24 @@ hn_tensor *hn_graph_param(const hn_graph *g, int i)
     return (g && i >= 0 && i < g->n_params) ? g->params[i] : NULL;
 }
 
+int hn_graph_num_persistent(const hn_graph *g)
+{
+    int n = 0;
+    for (int i = 0; g && i < g->n_nodes; i++)
+        n += g->nodes[i]->kind == HN_KIND_PARAM || g->nodes[i]->kind == HN_KIND_STATE;
+    return n;
+}
+
+hn_tensor *hn_graph_persistent(const hn_graph *g, int i)
+{
+    for (int k = 0; g && k < g->n_nodes; k++) {
+        hn_tensor *t = g->nodes[k];
+        if ((t->kind == HN_KIND_PARAM || t->kind == HN_KIND_STATE) && i-- == 0)
+            return t;
+    }
+    return NULL;
+}
+
 hn_tensor *hn_graph_find(const hn_graph *g, const char *name)
 {
     if (!g || !name)

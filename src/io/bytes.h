@@ -153,11 +153,4 @@ static inline void hn_rbuf_str(hn_rbuf *r, char *dst, size_t size)
     dst[n] = '\0';
 }
 
-/* Writes data to path atomically: a temporary file in the same directory,
- * flushed to disk, then renamed over path. (src/io/atomic.c) */
-hn_status hn_write_file_atomic(const char *path, const void *data, size_t n, hn_error *err);
-
-/* Reads a whole file (at most max_bytes) into a malloc'ed buffer. */
-hn_status hn_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *n, hn_error *err);
-
 #endif

@@ -1,0 +1,388 @@
+/* The training loop. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hepnn/metrics.h"
+#include "train/train_internal.h"
+
+hn_train_config hn_train_config_default(void)
+{
+    hn_train_config c;
+    memset(&c, 0, sizeof c);
+    c.optim = hn_optim_config_default(HN_OPTIM_ADAM);
+    c.schedule.kind = HN_SCHED_CONSTANT;
+    c.schedule.step_size = 1;
+    c.schedule.gamma = 1.0;
+    c.epochs = 10;
+    c.batch_size = 256;
+    c.shuffle = 1;
+    c.restore_best = 1;
+    c.norm = HN_NORM_STANDARD;
+    c.seed = 1;
+    return c;
+}
+
+void hn_train_result_free(hn_train_result *r)
+{
+    if (!r)
+        return;
+    free(r->history);
+    memset(r, 0, sizeof *r);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int64_t hn_persistent_size(hn_graph *g)
+{
+    int64_t n = 0;
+    for (int i = 0; i < hn_graph_num_persistent(g); i++)
+        n += hn_tensor_numel(hn_graph_persistent(g, i));
+    return n;
+}
+
+void hn_persistent_copy(hn_graph *g, float *buf, int to_graph)
+{
+    for (int i = 0; i < hn_graph_num_persistent(g); i++) {
+        hn_tensor *t = hn_graph_persistent(g, i);
+        size_t k = (size_t)hn_tensor_numel(t);
+        if (to_graph)
+            memcpy(hn_tensor_data(t), buf, sizeof(float) * k);
+        else
+            memcpy(buf, hn_tensor_data(t), sizeof(float) * k);
+        buf += k;
+    }
+}
+
+/* Copies rows rows[0..b) (or b rows from first when rows is NULL) into the
+ * graph's inputs; weights multiplied by the class scale when given. */
+static void gather(hn_model_io *io, const hn_dataset *d, const int64_t *rows, int64_t first, int64_t b,
+                   const double *class_scale, int task)
+{
+    int64_t f = d->n_features, t = d->n_targets;
+    float *x = hn_tensor_data(io->x), *y = hn_tensor_data(io->target), *w = hn_tensor_data(io->weight);
+    for (int64_t i = 0; i < b; i++) {
+        int64_t k = rows ? rows[i] : first + i;
+        memcpy(x + i * f, d->x + k * f, sizeof(float) * (size_t)f);
+        memcpy(y + i * t, d->y + k * t, sizeof(float) * (size_t)t);
+        double wi = d->w ? d->w[k] : 1.0;
+        if (class_scale && task != HN_TASK_REGRESSION)
+            wi *= class_scale[(int)d->y[k]];
+        w[i] = (float)wi;
+    }
+}
+
+hn_status hn_model_evaluate(hn_model *m, const hn_dataset *d, double *loss, float *out, hn_error *err)
+{
+    if (!m || !d)
+        return hn_error_set(err, HN_ERR_ARG, "model_evaluate: NULL argument");
+    hn_status st = hn_dataset_check(m, d, "evaluation", err);
+    if (st)
+        return st;
+    hn_model_io io = hn_model_get_io(m);
+    int o = hn_model_get_spec(m)->n_outputs, was = hn_graph_training(io.graph);
+    hn_graph_set_training(io.graph, 0);
+    double total = 0.0;
+    const int64_t chunk = 4096;
+    for (int64_t s = 0; s < d->n && !st; s += chunk) {
+        int64_t b = d->n - s < chunk ? d->n - s : chunk;
+        st = hn_graph_set_batch(io.graph, b, err);
+        if (st)
+            break;
+        gather(&io, d, NULL, s, b, NULL, 0);
+        st = hn_graph_forward(io.graph, err);
+        if (st)
+            break;
+        total += (double)hn_tensor_data(io.loss)[0] * (double)b;
+        if (out)
+            memcpy(out + s * o, hn_tensor_data(io.output), sizeof(float) * (size_t)(b * o));
+    }
+    hn_graph_set_training(io.graph, was);
+    if (!st && loss)
+        *loss = d->n ? total / (double)d->n : NAN;
+    return st;
+}
+
+/* Validation metric: AUC (binary), accuracy (multi-class), NaN (regression). */
+static double val_metric(const hn_model *m, const hn_dataset *d, const float *out, int32_t *labels)
+{
+    const hn_model_spec *s = hn_model_get_spec(m);
+    if (s->task == HN_TASK_REGRESSION || d->n == 0)
+        return NAN;
+    for (int64_t i = 0; i < d->n; i++)
+        labels[i] = (int32_t)d->y[i];
+    hn_reals w = d->w ? hn_reals_f32(d->w) : hn_reals_none();
+    double v = NAN;
+    if (s->task == HN_TASK_BINARY) {
+        hn_binary_input in = hn_binary_input_make((size_t)d->n, hn_reals_f32(out), labels, w);
+        if (hn_auc(&in, &v, NULL))
+            v = NAN;
+    } else {
+        int32_t *pred = malloc(sizeof(int32_t) * (size_t)d->n);
+        if (pred && !hn_predict_argmax((size_t)d->n, (size_t)s->n_outputs, hn_reals_f32(out), pred, NULL) &&
+            hn_accuracy((size_t)d->n, pred, labels, w, &v, NULL))
+            v = NAN;
+        free(pred);
+    }
+    return v;
+}
+
+/* Multipliers that give every class the same total weight (Keras' "balanced"). */
+static hn_status class_scales(const hn_model *m, const hn_dataset *d, double *scale, hn_error *err)
+{
+    const hn_model_spec *s = hn_model_get_spec(m);
+    int k = s->task == HN_TASK_MULTICLASS ? s->n_outputs : 2;
+    double tot[256] = {0}, all = 0.0;
+    for (int64_t i = 0; i < d->n; i++) {
+        double w = d->w ? d->w[i] : 1.0;
+        tot[(int)d->y[i]] += w;
+        all += w;
+    }
+    for (int c = 0; c < k; c++) {
+        if (!(tot[c] > 0.0))
+            return hn_error_set(err, HN_ERR_ARG, "balance_classes: class %d has total weight %g; it must be positive",
+                                c, tot[c]);
+        scale[c] = all / ((double)k * tot[c]);
+    }
+    return HN_OK;
+}
+
+static hn_status history_push(hn_train_state *s, const hn_epoch_stats *e, hn_error *err)
+{
+    if (s->n_history == s->cap_history) {
+        int cap = s->cap_history ? 2 * s->cap_history : 16;
+        hn_epoch_stats *h = realloc(s->history, sizeof *h * (size_t)cap);
+        if (!h)
+            return hn_error_set(err, HN_ERR_NOMEM, "train: out of memory for the history");
+        s->history = h;
+        s->cap_history = cap;
+    }
+    s->history[s->n_history++] = *e;
+    return HN_OK;
+}
+
+typedef struct {
+    hn_model *m;
+    hn_model_io io;
+    const hn_train_config *cfg;
+    const hn_dataset *train, *val;
+    hn_optim *opt;
+    hn_param_view *views;
+    float **grads;
+    int n_params;
+    double class_scale[256];
+    int use_scale;
+    int64_t *perm;
+    float *val_out;
+    int32_t *val_labels;
+    hn_train_state st;
+} trainer;
+
+static void trainer_free(trainer *t)
+{
+    hn_optim_free(t->opt);
+    free(t->views);
+    free(t->grads);
+    free(t->perm);
+    free(t->val_out);
+    free(t->val_labels);
+    free(t->st.best_weights);
+    free(t->st.history);
+}
+
+static hn_status trainer_init(trainer *t, hn_error *err)
+{
+    hn_graph *g = t->io.graph;
+    const hn_model_spec *s = hn_model_get_spec(t->m);
+    t->n_params = hn_graph_num_params(g);
+    t->views = calloc((size_t)t->n_params, sizeof *t->views);
+    t->grads = calloc((size_t)t->n_params, sizeof *t->grads);
+    t->perm = malloc(sizeof(int64_t) * (size_t)(t->train->n + 1));
+    int64_t nv = t->val ? t->val->n : 0;
+    t->val_out = malloc(sizeof(float) * (size_t)(nv * s->n_outputs + 1));
+    t->val_labels = malloc(sizeof(int32_t) * (size_t)(nv + 1));
+    t->st.n_weights = hn_persistent_size(g);
+    t->st.best_weights = malloc(sizeof(float) * (size_t)(t->st.n_weights + 1));
+    if (!t->views || !t->grads || !t->perm || !t->val_out || !t->val_labels || !t->st.best_weights)
+        return hn_error_set(err, HN_ERR_NOMEM, "train: out of memory");
+    for (int i = 0; i < t->n_params; i++) {
+        hn_tensor *p = hn_graph_param(g, i);
+        t->views[i] = (hn_param_view){hn_tensor_data(p), hn_tensor_grad(p), hn_tensor_numel(p),
+                                      hn_model_param_decays(t->m, i), hn_tensor_name(p)};
+        t->grads[i] = hn_tensor_grad(p);
+    }
+    hn_optim_config oc = t->cfg->optim;
+    hn_status st = hn_optim_new(&t->opt, &oc, t->views, t->n_params, err);
+    if (st)
+        return st;
+    for (int64_t i = 0; i < t->train->n; i++)
+        t->perm[i] = i;
+    hn_rng_seed(&t->st.shuffle_rng, t->cfg->seed);
+    t->st.best_val = INFINITY;
+    return HN_OK;
+}
+
+/* One epoch over the shuffled training events. Returns 1 in *stop when a
+ * callback asked to stop. */
+static hn_status run_epoch(trainer *t, int epoch, double *loss_out, int *stop, hn_error *err)
+{
+    const hn_train_config *cfg = t->cfg;
+    const hn_dataset *d = t->train;
+    hn_graph *g = t->io.graph;
+    int64_t n = d->n, bs = cfg->batch_size > 0 && cfg->batch_size < n ? cfg->batch_size : n;
+    int64_t n_batches = (n + bs - 1) / bs;
+    if (cfg->shuffle) {
+        for (int64_t i = 0; i < n; i++)
+            t->perm[i] = i;
+        hn_rng_shuffle(&t->st.shuffle_rng, t->perm, n);
+    }
+    hn_graph_set_training(g, 1);
+    double sum = 0.0, t0 = now();
+    int64_t done = 0;
+    hn_status st = hn_graph_set_batch(g, bs, err);
+    for (int64_t b = 0; b < n_batches && !st; b++) {
+        int64_t size = n - b * bs < bs ? n - b * bs : bs;
+        if (size != hn_graph_batch(g) && (st = hn_graph_set_batch(g, size, err)))
+            break;
+        gather(&t->io, d, t->perm + b * bs, 0, size, t->use_scale ? t->class_scale : NULL,
+               hn_model_get_spec(t->m)->task);
+        if ((st = hn_graph_forward(g, err)))
+            break;
+        hn_graph_zero_grad(g);
+        if ((st = hn_graph_backward(g, t->io.loss, err)))
+            break;
+        if (cfg->penalty.l1 > 0 || cfg->penalty.l2 > 0)
+            if ((st = hn_penalty_add(&cfg->penalty, t->views, t->n_params, t->grads, NULL, err)))
+                break;
+        if ((st = hn_optim_step(t->opt, err)))
+            break;
+        double l = hn_tensor_data(t->io.loss)[0];
+        if (!isfinite(l)) {
+            st = hn_error_set(err, HN_ERR_NUMERIC, "train: the loss became %g in epoch %d, batch %lld: lower the "
+                              "learning rate or check the inputs", l, epoch, (long long)(b + 1));
+            break;
+        }
+        sum += l * (double)size;
+        done += size;
+        if (cfg->on_batch) {
+            hn_batch_progress p = {epoch, b + 1, n_batches, done, n, sum / (double)done, now() - t0};
+            if (cfg->on_batch(&p, cfg->user)) {
+                *stop = 1;
+                break;
+            }
+        }
+    }
+    *loss_out = done ? sum / (double)done : NAN;
+    return st;
+}
+
+hn_status hn_train(hn_model *m, const hn_train_config *cfg, const hn_dataset *train, const hn_dataset *val,
+                   hn_train_result *res, hn_error *err)
+{
+    if (!m || !cfg || !train || !res)
+        return hn_error_set(err, HN_ERR_ARG, "train: model, config, data or result is NULL");
+    memset(res, 0, sizeof *res);
+    if (cfg->epochs < 0 || cfg->batch_size < 0 || cfg->patience < 0 || !(cfg->min_delta >= 0))
+        return hn_error_set(err, HN_ERR_ARG, "train: epochs %d, batch size %lld, patience %d, min_delta %g must not be "
+                            "negative", cfg->epochs, (long long)cfg->batch_size, cfg->patience, cfg->min_delta);
+    if (train->n < 1)
+        return hn_error_set(err, HN_ERR_ARG, "train: the training data has no events");
+    hn_status st = hn_dataset_check(m, train, "training", err);
+    if (!st && val)
+        st = hn_dataset_check(m, val, "validation", err);
+    if (st)
+        return st;
+    if (val && val->n == 0)
+        val = NULL;
+    hn_schedule sched = cfg->schedule;
+    if (!(sched.lr0 > 0))
+        sched.lr0 = cfg->optim.lr;
+    if ((st = hn_schedule_check(&sched, err)))
+        return st;
+    trainer t;
+    memset(&t, 0, sizeof t);
+    t.m = m;
+    t.io = hn_model_get_io(m);
+    t.cfg = cfg;
+    t.train = train;
+    t.val = val;
+    st = trainer_init(&t, err);
+    if (!st && cfg->balance_classes && hn_model_get_spec(m)->task != HN_TASK_REGRESSION) {
+        st = class_scales(m, train, t.class_scale, err);
+        t.use_scale = 1;
+    }
+    if (!st && cfg->resume) {
+        st = hn_checkpoint_read(cfg->resume, m, t.opt, &t.st, err);
+    } else if (!st && cfg->norm != HN_NORM_NONE) {
+        int f = train->n_features;
+        float *shift = malloc(sizeof(float) * (size_t)f), *scale = malloc(sizeof(float) * (size_t)f);
+        st = (!shift || !scale) ? hn_error_set(err, HN_ERR_NOMEM, "train: out of memory")
+                                : hn_norm_compute(train, cfg->norm, shift, scale, err);
+        if (!st)
+            st = hn_model_set_normalisation(m, shift, scale, err);
+        free(shift);
+        free(scale);
+    }
+    double t_all = 0.0;
+    int64_t ev_all = 0;
+    int stop = 0;
+    for (int epoch = t.st.epoch + 1; !st && !stop && epoch <= cfg->epochs; epoch++) {
+        hn_epoch_stats e = {.epoch = epoch, .val_loss = NAN, .val_metric = NAN};
+        e.lr = hn_schedule_lr(&sched, epoch - 1);
+        if ((st = hn_optim_set_lr(t.opt, e.lr, err)))
+            break;
+        double t0 = now();
+        if ((st = run_epoch(&t, epoch, &e.train_loss, &stop, err)) || stop)
+            break; /* an interrupted epoch is not recorded */
+        e.seconds = now() - t0;
+        e.events_per_second = e.seconds > 0 ? (double)train->n / e.seconds : 0.0;
+        t_all += e.seconds;
+        ev_all += train->n;
+        if (val) {
+            if ((st = hn_model_evaluate(m, val, &e.val_loss, t.val_out, err)))
+                break;
+            e.val_metric = val_metric(m, val, t.val_out, t.val_labels);
+            if (e.val_loss < t.st.best_val - cfg->min_delta) {
+                t.st.best_val = e.val_loss;
+                t.st.best_epoch = epoch;
+                t.st.bad_epochs = 0;
+                e.best = 1;
+                hn_persistent_copy(t.io.graph, t.st.best_weights, 0);
+            } else {
+                t.st.bad_epochs++;
+            }
+        }
+        if ((st = history_push(&t.st, &e, err)))
+            break;
+        t.st.epoch = epoch;
+        if (cfg->checkpoint && (st = hn_checkpoint_write(cfg->checkpoint, m, t.opt, &t.st, err)))
+            break;
+        if (cfg->on_epoch && cfg->on_epoch(&e, cfg->user))
+            stop = 1;
+        if (cfg->patience > 0 && t.st.bad_epochs >= cfg->patience) {
+            res->stopped_early = 1;
+            break;
+        }
+    }
+    if (!st) {
+        if (cfg->restore_best && t.st.best_epoch > 0)
+            hn_persistent_copy(t.io.graph, t.st.best_weights, 1);
+        res->epochs_run = t.st.epoch;
+        res->best_epoch = t.st.best_epoch;
+        res->best_val_loss = t.st.best_epoch ? t.st.best_val : NAN;
+        res->interrupted = stop;
+        res->events_per_second = t_all > 0 ? (double)ev_all / t_all : 0.0;
+        res->history = t.st.history;
+        t.st.history = NULL;
+    }
+    hn_graph_set_training(t.io.graph, 0);
+    trainer_free(&t);
+    return st;
+}

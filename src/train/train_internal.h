@@ -1,0 +1,27 @@
+/* Internal to the training loop: the state a checkpoint saves. */
+#ifndef HN_TRAIN_INTERNAL_H
+#define HN_TRAIN_INTERNAL_H
+
+#include "hepnn/train.h"
+
+typedef struct hn_train_state {
+    int epoch;              /* epochs completed */
+    hn_rng shuffle_rng;
+    double best_val;
+    int best_epoch, bad_epochs;
+    float *best_weights;    /* a snapshot of every persistent tensor (NULL before the first best) */
+    int64_t n_weights;      /* floats in that snapshot */
+    hn_epoch_stats *history;
+    int n_history, cap_history;
+} hn_train_state;
+
+/* Copies every persistent tensor of g into buf (n floats), or back. */
+int64_t hn_persistent_size(hn_graph *g);
+void hn_persistent_copy(hn_graph *g, float *buf, int to_graph);
+
+/* Checkpoint files (src/train/checkpoint.c). */
+hn_status hn_checkpoint_write(const char *path, hn_model *m, const hn_optim *opt, const hn_train_state *s,
+                              hn_error *err);
+hn_status hn_checkpoint_read(const char *path, hn_model *m, hn_optim *opt, hn_train_state *s, hn_error *err);
+
+#endif
