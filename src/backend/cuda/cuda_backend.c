@@ -166,7 +166,7 @@ static hn_status dev_upload(void *p, void *dst, const void *src, size_t bytes, h
 hn_status hn_cuda_sync(hn_cuda_ctx *c, hn_error *err)
 {
     hn_status st = hn_cuda_check(cudaStreamSynchronize(c->stream), "running the queued kernels", err);
-    if (st)
+    if (st || !c->class_losses) /* only those losses set the flags: spare the extra copy */
         return st;
     int flags[2];
     st = hn_cuda_check(cudaMemcpy(flags, c->flags, sizeof flags, cudaMemcpyDeviceToHost), "reading the flag word", err);
@@ -224,8 +224,12 @@ static hn_status dev_prepare(hn_graph *g, hn_error *err)
     hn_cuda_ctx *c = hn_cuda_ctx_of(g);
     c->generation++;
     int need = 0;
-    for (int i = 0; i < g->n_order; i++)
-        need += g->order[i]->op == HN_OP_DROPOUT;
+    c->class_losses = 0;
+    for (int i = 0; i < g->n_order; i++) {
+        hn_op op = g->order[i]->op;
+        need += op == HN_OP_DROPOUT;
+        c->class_losses |= op == HN_OP_LOSS_CE || op == HN_OP_LOSS_NLL;
+    }
     if (need > c->keys_cap) {
         (void)cudaFree(c->keys);
         c->keys = NULL;

@@ -37,6 +37,7 @@ typedef struct hn_cuda_ctx {
     int n_keys;     /* dropout keys used by the forward being captured */
     uint64_t generation; /* bumped whenever buffers may have moved: captured steps are stale */
     int tf32;
+    int class_losses; /* the compiled order has a classification loss: check the flag word when waiting */
 } hn_cuda_ctx;
 
 static inline hn_cuda_ctx *hn_cuda_ctx_of(const hn_graph *g) { return (hn_cuda_ctx *)g->be_ctx; }

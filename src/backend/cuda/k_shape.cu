@@ -20,6 +20,10 @@ static hn_status copy_2d(hn_graph *g, float *dst, int64_t dpitch, const float *s
 {
     if (outer == 0 || blk == 0)
         return HN_OK;
+    if (outer == 1 || (dpitch == blk && spitch == blk)) // one contiguous run
+        return hn_cuda_check(cudaMemcpyAsync(dst, src, sizeof(float) * (size_t)(outer * blk), cudaMemcpyDeviceToDevice,
+                                             hn_cuda_ctx_of(g)->stream),
+                             what, err);
     return hn_cuda_check(cudaMemcpy2DAsync(dst, sizeof(float) * (size_t)dpitch, src, sizeof(float) * (size_t)spitch,
                                            sizeof(float) * (size_t)blk, (size_t)outer, cudaMemcpyDeviceToDevice,
                                            hn_cuda_ctx_of(g)->stream),
