@@ -25,7 +25,7 @@ say "nvcc: $(nvcc --version 2>/dev/null | tail -n 1)"
 say "cmake: $(cmake --version 2>/dev/null | head -n 1); openblas: $(pkg-config --modversion openblas 2>/dev/null || echo MISSING)"
 
 B=build-gpu
-if ! timeout 120 cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DHEPNN_CUDA=ON >"$OUT/configure.log" 2>&1; then
+if ! timeout 120 cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DHEPNN_CUDA=ON -DHEPNN_CUDA_WERROR=OFF >"$OUT/configure.log" 2>&1; then
   say "CONFIGURE FAILED (tail of configure.log):"; tail -n 25 "$OUT/configure.log" | tee -a "$S"; exit 1
 fi
 if ! timeout 240 cmake --build "$B" -j "$(nproc)" >"$OUT/build.log" 2>&1; then
@@ -37,7 +37,7 @@ say "built in $(elapsed) s"
 (cd "$B" && timeout 180 ctest --output-on-failure -R test_cuda -V) >"$OUT/ctest_cuda.log" 2>&1
 say "cuda tests (passed/failed/skipped per test file): $(grep -E '[0-9]+ passed, [0-9]+ failed' "$OUT/ctest_cuda.log" | sed 's/^[0-9]*: //' | tr '\n' ';')"
 grep -E "CHECK|FAILED|skipped:|differ|note:|cpu .*cuda" "$OUT/ctest_cuda.log" | sort | uniq -c | head -n 40 | tee -a "$S"
-(cd "$B" && timeout 120 ctest --output-on-failure -j "$(nproc)") >"$OUT/ctest_all.log" 2>&1
+(cd "$B" && timeout 150 ctest --output-on-failure -j "$(nproc)" -E 'root_fuzz|root_jsroot') >"$OUT/ctest_all.log" 2>&1
 say "whole suite: $(grep -E 'tests passed|tests failed' "$OUT/ctest_all.log")"
 say "after tests: $(elapsed) s"
 

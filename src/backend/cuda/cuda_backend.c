@@ -76,6 +76,8 @@ static void ctx_close(void *p)
     (void)cudaFree(c->flags);
     (void)cudaFree(c->seed_buf);
     (void)cudaFree(c->keys);
+    free(c->fuse_next);
+    free(c->fused);
     if (c->stream)
         (void)cudaStreamDestroy(c->stream);
     free(c);
@@ -217,12 +219,53 @@ static hn_status dev_seed(void *p, float *grad, const float *dy, int64_t n, hn_e
     return st ? st : hn_cuda_axpy1(c, grad, c->seed_buf, n, err);
 }
 
-/* Sizes the dropout key buffer for the compiled order; captured steps at the
- * old shapes are stale from here on. */
+/* Plans the bias + ReLU fusions (see hn_cuda_ctx): y = relu(add(x, b)) with
+ * x of the add's shape, b a row vector (the last dimension) and the add used by
+ * nothing but the ReLU. */
+static hn_status plan_fusion(hn_graph *g, hn_cuda_ctx *c, hn_error *err)
+{
+    if (g->n_nodes > c->fuse_cap) {
+        free(c->fuse_next);
+        free(c->fused);
+        c->fuse_next = calloc((size_t)g->n_nodes, sizeof *c->fuse_next);
+        c->fused = calloc((size_t)g->n_nodes, 1);
+        c->fuse_cap = c->fuse_next && c->fused ? g->n_nodes : 0;
+        if (!c->fuse_cap)
+            return hn_error_set(err, HN_ERR_NOMEM, "cuda: cannot allocate the fusion plan");
+    }
+    int *uses = calloc((size_t)g->n_nodes, sizeof *uses);
+    if (!uses)
+        return hn_error_set(err, HN_ERR_NOMEM, "cuda: cannot allocate the fusion plan");
+    memset(c->fuse_next, 0, sizeof *c->fuse_next * (size_t)c->fuse_cap);
+    memset(c->fused, 0, (size_t)c->fuse_cap);
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int k = 0; k < g->nodes[i]->n_src; k++)
+            uses[g->nodes[i]->src[k]->id]++;
+    for (int i = 0; i < g->n_order; i++) {
+        hn_tensor *r = g->order[i], *a = r->src ? r->src[0] : NULL;
+        if (r->op != HN_OP_RELU || !a || a->op != HN_OP_ADD || a->kind != HN_KIND_OP || uses[a->id] != 1)
+            continue;
+        const hn_tensor *x = a->src[0], *b = a->src[1];
+        int64_t n = hn_shape_numel(a->ndim, a->shape), m = a->ndim ? a->shape[a->ndim - 1] : 1;
+        if (a->ndim < 1 || hn_shape_numel(x->ndim, x->shape) != n || b->ndim < 1 ||
+            hn_shape_numel(b->ndim, b->shape) != m || b->shape[b->ndim - 1] != m)
+            continue;
+        c->fuse_next[a->id] = r;
+        c->fused[r->id] = 1;
+    }
+    free(uses);
+    return HN_OK;
+}
+
+/* Sizes the dropout key buffer for the compiled order and plans fusions;
+ * captured steps at the old shapes are stale from here on. */
 static hn_status dev_prepare(hn_graph *g, hn_error *err)
 {
     hn_cuda_ctx *c = hn_cuda_ctx_of(g);
     c->generation++;
+    hn_status fst = plan_fusion(g, c, err);
+    if (fst)
+        return fst;
     int need = 0;
     c->class_losses = 0;
     for (int i = 0; i < g->n_order; i++) {

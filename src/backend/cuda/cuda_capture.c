@@ -50,7 +50,7 @@ hn_status hn_cuda_capture_end(hn_cuda_ctx *c, int ok, hn_cuda_capture **out, hn_
     cap->keys = calloc((size_t)(c->n_keys > 0 ? c->n_keys : 1), sizeof(uint64_t));
     hn_status st = cap->keys ? HN_OK : hn_error_set(err, HN_ERR_NOMEM, "cuda: cannot allocate a captured step");
     if (!st)
-        st = hn_cuda_check(cudaGraphInstantiate(&cap->exec, graph, 0), "cudaGraphInstantiate", err);
+        st = hn_cuda_check(cudaGraphInstantiateWithFlags(&cap->exec, graph, 0), "cudaGraphInstantiate", err);
     (void)cudaGraphDestroy(graph);
     if (st) {
         free(cap->keys);

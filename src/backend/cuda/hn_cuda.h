@@ -38,7 +38,24 @@ typedef struct hn_cuda_ctx {
     uint64_t generation; /* bumped whenever buffers may have moved: captured steps are stale */
     int tf32;
     int class_losses; /* the compiled order has a classification loss: check the flag word when waiting */
+    /* bias + ReLU fusion, planned by prepare over the compiled order: an add of
+     * a row vector whose only consumer is a ReLU computes both (fuse_next[add id]
+     * = the ReLU node) and the ReLU's own forward is skipped (fused[relu id]).
+     * Both tensors keep their values, so backward and readers are unchanged. */
+    hn_tensor **fuse_next;
+    unsigned char *fused;
+    int fuse_cap;
 } hn_cuda_ctx;
+
+/* The ReLU node whose forward the add node y computes too, or NULL. */
+static inline hn_tensor *hn_cuda_fused_act(const hn_cuda_ctx *c, const hn_tensor *y)
+{
+    return c->fuse_next && y->id < c->fuse_cap ? c->fuse_next[y->id] : NULL;
+}
+static inline int hn_cuda_is_fused(const hn_cuda_ctx *c, const hn_tensor *y)
+{
+    return c->fused && y->id < c->fuse_cap && c->fused[y->id];
+}
 
 static inline hn_cuda_ctx *hn_cuda_ctx_of(const hn_graph *g) { return (hn_cuda_ctx *)g->be_ctx; }
 

@@ -201,7 +201,32 @@ template <int OP> static hn_status bin_bwd(hn_graph *g, hn_tensor *y, hn_error *
     extern "C" hn_status hn_cuda_##id##_fwd(hn_graph *g, hn_tensor *y, hn_error *err) { return bin_fwd<OP>(g, y, err); } \
     extern "C" hn_status hn_cuda_##id##_bwd(hn_graph *g, hn_tensor *y, hn_error *err) { return bin_bwd<OP>(g, y, err); }
 
-BINARY(add, OP_ADD)
+// add fused with the ReLU that is its only consumer (planned by prepare):
+// y = x + b[i mod m] and r = relu(y), both written.
+__global__ static void k_add_bias_relu(const float *x, const float *b, float *y, float *r, int64_t n, int64_t m)
+{
+    HN_GRID_STRIDE(i, n)
+    {
+        float a = x[i] + b[i % m];
+        y[i] = a;
+        r[i] = a > 0.0f ? a : 0.0f;
+    }
+}
+
+extern "C" hn_status hn_cuda_add_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
+{
+    hn_cuda_ctx *c = hn_cuda_ctx_of(g);
+    hn_tensor *r = hn_cuda_fused_act(c, y);
+    if (!r)
+        return bin_fwd<OP_ADD>(g, y, err);
+    int64_t n = hn_numel(y), m = y->shape[y->ndim - 1];
+    if (n == 0)
+        return HN_OK;
+    k_add_bias_relu<<<hn_blocks(n), HN_CUDA_THREADS, 0, c->stream>>>(y->src[0]->data, y->src[1]->data, y->data,
+                                                                     r->data, n, m);
+    return HN_LAUNCH_CHECK("add + relu forward");
+}
+extern "C" hn_status hn_cuda_add_bwd(hn_graph *g, hn_tensor *y, hn_error *err) { return bin_bwd<OP_ADD>(g, y, err); }
 BINARY(sub, OP_SUB)
 BINARY(mul, OP_MUL)
 BINARY(div, OP_DIV)

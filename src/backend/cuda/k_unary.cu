@@ -52,7 +52,17 @@ UNARY(step, x >= 0.0f ? 1.0f : 0.0f, 0.0f)
 UNARY(sigmoid, hn_sigmoidf(x), y *(1.0f - y))
 UNARY(tanh, tanhf(x), 1.0f - y * y)
 UNARY(atan, atanf(x), 1.0f / (1.0f + x * x))
-UNARY(relu, x > 0.0f ? x : 0.0f, x > 0.0f ? 1.0f : 0.0f)
+UNARY(relu_plain, x > 0.0f ? x : 0.0f, x > 0.0f ? 1.0f : 0.0f)
+
+// A ReLU fused into the add that feeds it (see hn_cuda_ctx) has been computed.
+extern "C" hn_status hn_cuda_relu_fwd(hn_graph *g, hn_tensor *t, hn_error *err)
+{
+    return hn_cuda_is_fused(hn_cuda_ctx_of(g), t) ? HN_OK : hn_cuda_relu_plain_fwd(g, t, err);
+}
+extern "C" hn_status hn_cuda_relu_bwd(hn_graph *g, hn_tensor *t, hn_error *err)
+{
+    return hn_cuda_relu_plain_bwd(g, t, err);
+}
 UNARY(elu, x > 0.0f ? x : alpha * expm1f(x), x > 0.0f ? 1.0f : y + alpha)
 UNARY(softplus, softplusf(x), hn_sigmoidf(x))
 
