@@ -78,6 +78,7 @@ static void ctx_close(void *p)
     (void)cudaFree(c->keys);
     free(c->fuse_next);
     free(c->fused);
+    (void)cudaFree(c->ones);
     if (c->stream)
         (void)cudaStreamDestroy(c->stream);
     free(c);
@@ -266,6 +267,29 @@ static hn_status dev_prepare(hn_graph *g, hn_error *err)
     hn_status fst = plan_fusion(g, c, err);
     if (fst)
         return fst;
+    /* a vector of ones as long as the most rows any row-vector add repeats its operand over */
+    int64_t rows = 0;
+    for (int i = 0; i < g->n_order; i++) {
+        const hn_tensor *a = g->order[i];
+        if (a->op != HN_OP_ADD || a->ndim < 1)
+            continue;
+        int64_t n = hn_shape_numel(a->ndim, a->shape), m = a->shape[a->ndim - 1];
+        if (m > 0 && n / m > rows)
+            rows = n / m;
+    }
+    if (rows > c->ones_cap) {
+        (void)cudaFree(c->ones);
+        c->ones = NULL;
+        c->ones_cap = 0;
+        hn_status st = hn_cuda_check(cudaMalloc((void **)&c->ones, sizeof(float) * (size_t)rows), "bias workspace", err);
+        if (!st)
+            st = dev_zero(c, c->ones, sizeof(float) * (size_t)rows, err);
+        if (!st)
+            st = hn_cuda_add_scalar(c, c->ones, 1.0f, rows, err);
+        if (st)
+            return st;
+        c->ones_cap = rows;
+    }
     int need = 0;
     c->class_losses = 0;
     for (int i = 0; i < g->n_order; i++) {

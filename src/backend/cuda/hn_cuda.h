@@ -45,6 +45,8 @@ typedef struct hn_cuda_ctx {
     hn_tensor **fuse_next;
     unsigned char *fused;
     int fuse_cap;
+    float *ones; /* ones_cap ones: the gradient of a bias is dyᵀ·1, a cuBLAS gemv */
+    int64_t ones_cap;
 } hn_cuda_ctx;
 
 /* The ReLU node whose forward the add node y computes too, or NULL. */

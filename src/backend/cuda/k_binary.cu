@@ -183,8 +183,19 @@ template <int OP> static hn_status bin_bwd(hn_graph *g, hn_tensor *y, hn_error *
         if (!G)
             continue;
         const bcast &p = which == 0 ? pa : pb;
+        hn_cuda_ctx *c = hn_cuda_ctx_of(g);
+        int64_t m = y->shape[y->ndim - 1], nb = hn_numel(y->src[which]);
         if (p.kind == BC_FULL) {
             k_bin_bwd_full<OP><<<hn_blocks(n), HN_CUDA_THREADS, 0, st>>>(A, B, y->grad, G, n, pa, pb, which);
+        } else if (OP == OP_ADD && p.kind == BC_BLOCK && p.div == 1 && nb == m && n / m <= c->ones_cap &&
+                   n / m <= 0x7fffffff && m <= 0x7fffffff) {
+            // a bias: G (m) += dyᵀ (m, rows) · 1 (rows); dy row-major (rows, m) is column-major (m, rows)
+            const float one = 1.0f;
+            hn_status s = hn_cublas_check(cublasSgemv(c->blas, CUBLAS_OP_N, (int)m, (int)(n / m), &one, y->grad,
+                                                      (int)m, c->ones, 1, &one, G, 1),
+                                          "bias gradient", err);
+            if (s)
+                return s;
         } else {
             gather_plan q;
             gather_plan_make(&q, y->src[which], y);
