@@ -6,10 +6,8 @@
  * device into the network's inputs. Training and inference run as captured
  * plans (CUDA graphs); "eager" figures run the same calls without capture.
  *
- * Build after a CUDA build (tools/gpu_check.sh does this):
- *   cc -O2 -std=c11 -Iinclude bench/gpu_mlp.c build/libhepnn.a -lopenblas -fopenmp -lm \
- *      -L/usr/local/cuda/lib64 -lcublas -lcudart -lstdc++ -o build/gpu_mlp
- *   ./build/gpu_mlp [cuda|cpu] [seconds per figure]
+ * Built with the library (build/bench/gpu_mlp); tools/gpu_check.sh runs it:
+ *   build/bench/gpu_mlp [cuda|cpu] [seconds per figure]
  */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <math.h>

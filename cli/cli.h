@@ -14,6 +14,10 @@ struct hn_cli_command {
 };
 
 int hn_cmd_demo(int argc, char **argv);
+int hn_cmd_train(int argc, char **argv);
+int hn_cmd_eval(int argc, char **argv);
+int hn_cmd_apply(int argc, char **argv);
+int hn_cmd_info(int argc, char **argv);
 int hn_cmd_root(int argc, char **argv);
 
 #endif

@@ -450,9 +450,24 @@ TEST(random_texts_never_crash)
     CHECK(compiled > 100 && bound > 50); /* the soup reaches the evaluator */
 }
 
+/* Five-letter names (as long as "TMath") at the very end of the text: the
+ * lexer must not read past it (ASan would say so). */
+TEST(short_names_at_the_end)
+{
+    const char *texts[] = {"m_jjj", "x + j1_pt", "TMath", "(abcde)"};
+    for (int i = 0; i < 4; i++) {
+        hn_expr *e = NULL;
+        hn_error err = {0};
+        CHECK_OK(hn_expr_compile(texts[i], &e, &err), &err);
+        CHECK(e && hn_expr_n_identifiers(e) >= 1);
+        hn_expr_free(e);
+    }
+}
+
 int main(void)
 {
     make_sample();
+    RUN(short_names_at_the_end);
     RUN(grammar_table);
     RUN(identifiers_listed_before_binding);
     RUN(jagged_result_and_missing_value);

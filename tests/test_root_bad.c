@@ -198,7 +198,7 @@ TEST(keys_and_baskets_outside_the_file)
     /* the key of the tree: rewrite its fSeekKey in the key list */
     int64_t key_list = -1;
     if (f) {
-        for (uint64_t p = 0; p + 8 < n; p++) /* the first key in the list names 'foriter' */
+        for (uint64_t p = 0; p + 14 <= n; p++) /* the first key in the list names 'foriter' */
             if (!memcmp(d + p, "\x05TTree\x07" "foriter", 14))
                 key_list = (int64_t)p; /* the last one: the tree's own key comes first */
         hn_root_close(f);

@@ -9,6 +9,9 @@ if [ "$what" = test ]; then
   # clang: the second compiler and libFuzzer; nodejs + npm: the independent jsroot cross-check;
   # chromium: renders the HTML report in a test
   pkgs+=(clang nodejs npm)
+  # --- report: chromium renders the HTML report; libxml2-dev checks it is well-formed XML ---
+  pkgs+=(chromium libxml2-dev)
+  # --- end report ---
 fi
 missing=()
 for p in "${pkgs[@]}"; do

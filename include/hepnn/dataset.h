@@ -58,6 +58,9 @@ typedef struct hn_data_spec {
     int n_class_names;
     const char *const *targets; /* regression */
     int n_targets;
+    /* Inputs only (applying a model): common sources, no label or targets
+     * (y is 0; for regression n_targets zeros per event). */
+    int unlabelled;
 
     const char *const *variables; /* per-event features */
     int n_variables;

@@ -66,6 +66,11 @@ hn_status hn_model_predict(hn_model *m, const float *x, int64_t n, float *out, h
 /* Input standardisation: x' = (x − shift) · scale, each (n_inputs). */
 hn_status hn_model_set_normalisation(hn_model *m, const float *shift, const float *scale, hn_error *err);
 void hn_model_get_normalisation(const hn_model *m, float *shift, float *scale);
+/* Regression: the network learns t' = (t − shift)·scale (each (n_outputs));
+ * predictions are given back in the targets' units. The training loop sets it
+ * from the training targets with the input standardisation. HN_ERR_STATE for
+ * classification models. */
+hn_status hn_model_set_target_normalisation(hn_model *m, const float *shift, const float *scale, hn_error *err);
 
 /* Feature and class names (copied); either list may be NULL. */
 hn_status hn_model_set_names(hn_model *m, const char *const *features, int n_features, const char *const *classes,

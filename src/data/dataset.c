@@ -81,7 +81,7 @@ static hn_status compile_all(builder *b, hn_error *err)
         snprintf(what, sizeof what, "variable %d", i + 1);
         st = compile(&e->vars[i], s->variables[i], what, err);
     }
-    for (int i = 0; !st && i < s->n_targets; i++) {
+    for (int i = 0; !st && !s->unlabelled && i < s->n_targets; i++) {
         snprintf(what, sizeof what, "target %d", i + 1);
         st = compile(&e->targets[i], s->targets[i], what, err);
     }
@@ -187,7 +187,7 @@ static int active_exprs(builder *b, int c, hn_expr **list, int cap)
     if (c >= 0) {
         ADD(e->class_cut[c]);
         ADD(e->class_w[c]);
-    } else {
+    } else if (!s->unlabelled) {
         ADD(e->label);
         for (int i = 0; i < s->n_targets; i++)
             ADD(e->targets[i]);
@@ -316,11 +316,11 @@ static hn_status read_source(builder *b, hn_source *src, int src_index, int cls,
                     wgt[i] *= tmp[i];
         for (int v = 0; !st && v < s->n_variables; v++)
             st = eval_event(e->vars[v], "variable", src->name, n, vars + v * chunk, err);
-        for (int t = 0; !st && cls < 0 && t < s->n_targets; t++)
+        for (int t = 0; !st && cls < 0 && !s->unlabelled && t < s->n_targets; t++)
             st = eval_event(e->targets[t], "target", src->name, n, tg + t * chunk, err);
         for (int t = 0; !st && t < S; t++)
             st = eval_event(e->spect[t], "spectator", src->name, n, sp + t * chunk, err);
-        if (!st && cls < 0 && e->label)
+        if (!st && cls < 0 && e->label && !s->unlabelled)
             st = eval_event(e->label, "label", src->name, n, lab, err);
         if (!st && e->test)
             st = eval_event(e->test, "test rule", src->name, n, tst, err);
@@ -396,7 +396,10 @@ static hn_status read_source(builder *b, hn_source *src, int src_index, int cls,
             if (st)
                 break;
             float *y = o->y + r * T;
-            if (cls >= 0) {
+            if (s->unlabelled) {
+                for (int t = 0; t < T; t++)
+                    y[t] = 0.0f;
+            } else if (cls >= 0) {
                 y[0] = s->task == HN_TASK_BINARY ? (cls == 0 ? 1.0f : 0.0f) : (float)cls;
             } else if (s->task == HN_TASK_REGRESSION) {
                 for (int t = 0; t < T; t++)
@@ -485,8 +488,10 @@ static hn_status check_spec(const hn_data_spec *s, hn_error *err)
                             s->n_classes);
     if (by_class && s->task == HN_TASK_MULTICLASS && s->n_classes < 2)
         return hn_error_set(err, HN_ERR_ARG, "dataset: multi-class needs at least 2 classes");
-    if (by_sources && s->task == HN_TASK_REGRESSION && s->n_targets < 1)
+    if (by_sources && !s->unlabelled && s->task == HN_TASK_REGRESSION && s->n_targets < 1)
         return hn_error_set(err, HN_ERR_ARG, "dataset: regression needs at least one target expression");
+    if (s->unlabelled && by_sources)
+        return HN_OK; /* only the inputs are needed */
     if (by_sources && s->task != HN_TASK_REGRESSION && !s->label)
         return hn_error_set(err, HN_ERR_ARG, "dataset: classes come from one source list per class, or from a label "
                             "expression");
@@ -583,7 +588,7 @@ hn_status hn_data_load(const hn_data_spec *spec, hn_data *out, hn_error *err)
     builder b;
     memset(&b, 0, sizeof b);
     b.spec = spec;
-    b.n_targets = spec->task == HN_TASK_REGRESSION ? spec->n_targets : 1;
+    b.n_targets = spec->task == HN_TASK_REGRESSION && spec->n_targets > 0 ? spec->n_targets : 1;
     b.n_features = spec->n_variables;
     int max_obj = 1;
     for (int j = 0; j < spec->n_jagged; j++) {

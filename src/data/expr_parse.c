@@ -188,7 +188,7 @@ static hn_status next(parser *p)
             i++;
         if (s[i] == '$') /* ROOT's special functions: Sum$, Length$, ... */
             i++;
-        else if (i - p->pos == 5 && !memcmp(s + p->pos, "TMath::", 7)) { /* TMath::Abs, ... */
+        else if (i - p->pos == 5 && !strncmp(s + p->pos, "TMath::", 7)) { /* TMath::Abs; strncmp: the name may end the text */
             i += 2;
             while (is_ident_char((unsigned char)s[i]))
                 i++;

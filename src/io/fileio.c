@@ -1,6 +1,7 @@
 #define _XOPEN_SOURCE 700 /* mkstemp, fsync, fchmod */
 
 #include "io/fileio.h"
+#include "hepnn/io.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -135,4 +136,19 @@ hn_status hn_file_write_all(const char *path, const void *data, size_t n, hn_err
         return st;
     }
     return hn_atomic_commit(&af, err);
+}
+
+/* the public face of the two helpers (include/hepnn/io.h) */
+hn_status hn_write_atomic(const char *path, const void *data, size_t n, hn_error *err)
+{
+    if (!path || (!data && n))
+        return hn_error_set(err, HN_ERR_ARG, "write: path or data is NULL");
+    return hn_file_write_all(path, data, n, err);
+}
+
+hn_status hn_read_whole(const char *path, char **data, size_t *n, hn_error *err)
+{
+    if (!path || !data || !n)
+        return hn_error_set(err, HN_ERR_ARG, "read: NULL argument");
+    return hn_file_read_all(path, (unsigned char **)data, n, err);
 }

@@ -12,6 +12,7 @@ struct hn_model {
     hn_graph *g;
     hn_model_io io;
     hn_tensor *shift, *scale;
+    hn_tensor *tshift, *tscale; /* regression: targets standardised as t' = (t − shift)·scale */
     char **features, **classes;
     int n_features, n_classes;
     char *meta;
@@ -120,9 +121,15 @@ static hn_status build(hn_model *m, hn_error *err)
         io->loss = hn_loss_cross_entropy(g, io->logits, io->target, io->weight);
         break;
     default:
+        /* the network predicts standardised targets; the output is in the targets' units */
         io->target = hn_input(g, "target", 2, (int64_t[]){HN_BATCH, o});
-        io->output = hn_identity(g, io->logits);
-        io->loss = hn_loss_mse(g, io->logits, io->target, io->weight);
+        m->tshift = hn_state(g, "target.shift", 1, &o);
+        m->tscale = hn_state(g, "target.scale", 1, &o);
+        if (m->tscale)
+            for (int64_t i = 0; i < o; i++)
+                hn_tensor_data(m->tscale)[i] = 1.0f;
+        io->output = hn_add(g, hn_div(g, io->logits, m->tscale), m->tshift);
+        io->loss = hn_loss_mse(g, io->logits, hn_mul(g, hn_sub(g, io->target, m->tshift), m->tscale), io->weight);
         break;
     }
     if (hn_graph_status(g))
@@ -228,6 +235,21 @@ hn_status hn_model_set_normalisation(hn_model *m, const float *shift, const floa
                                 (double)shift[i], (double)scale[i]);
     memcpy(hn_tensor_data(m->shift), shift, sizeof(float) * (size_t)m->spec.n_inputs);
     memcpy(hn_tensor_data(m->scale), scale, sizeof(float) * (size_t)m->spec.n_inputs);
+    return HN_OK;
+}
+
+hn_status hn_model_set_target_normalisation(hn_model *m, const float *shift, const float *scale, hn_error *err)
+{
+    if (!m || !shift || !scale)
+        return hn_error_set(err, HN_ERR_ARG, "model_set_target_normalisation: NULL argument");
+    if (!m->tshift)
+        return hn_error_set(err, HN_ERR_STATE, "model_set_target_normalisation: only regression models have one");
+    for (int i = 0; i < m->spec.n_outputs; i++)
+        if (!isfinite(shift[i]) || !isfinite(scale[i]) || scale[i] == 0.0f)
+            return hn_error_set(err, HN_ERR_NUMERIC, "model_set_target_normalisation: target %d has shift %g, scale %g",
+                                i, (double)shift[i], (double)scale[i]);
+    memcpy(hn_tensor_data(m->tshift), shift, sizeof(float) * (size_t)m->spec.n_outputs);
+    memcpy(hn_tensor_data(m->tscale), scale, sizeof(float) * (size_t)m->spec.n_outputs);
     return HN_OK;
 }
 

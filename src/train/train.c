@@ -154,6 +154,21 @@ static hn_status class_scales(const hn_model *m, const hn_dataset *d, double *sc
     return HN_OK;
 }
 
+/* Mean and 1/σ of each regression target over the training events. */
+static hn_status target_normalisation(hn_model *m, const hn_dataset *d, hn_error *err)
+{
+    int t = d->n_targets;
+    hn_dataset view = {d->n, t, 0, d->y, NULL, NULL, 0};
+    float *shift = malloc(sizeof(float) * (size_t)t), *scale = malloc(sizeof(float) * (size_t)t);
+    hn_status st = (!shift || !scale) ? hn_error_set(err, HN_ERR_NOMEM, "train: out of memory")
+                                      : hn_norm_compute(&view, HN_NORM_STANDARD, shift, scale, err);
+    if (!st)
+        st = hn_model_set_target_normalisation(m, shift, scale, err);
+    free(shift);
+    free(scale);
+    return st;
+}
+
 static hn_status history_push(hn_train_state *s, const hn_epoch_stats *e, hn_error *err)
 {
     if (s->n_history == s->cap_history) {
@@ -329,6 +344,8 @@ hn_status hn_train(hn_model *m, const hn_train_config *cfg, const hn_dataset *tr
             st = hn_model_set_normalisation(m, shift, scale, err);
         free(shift);
         free(scale);
+        if (!st && hn_model_get_spec(m)->task == HN_TASK_REGRESSION)
+            st = target_normalisation(m, train, err);
     }
     double t_all = 0.0;
     int64_t ev_all = 0;
