@@ -165,7 +165,10 @@ TEST(cuda_training_matches_cpu)
     CHECK_OK(!net_build(&d, HN_DEVICE_CUDA, HN_OPTIM_SGD, 0, &err), &err);
     CHECK(train(&c, 0, pa, NP, &err) == NP);
     CHECK_MSG(train(&d, 0, pb, NP, &err) == NP, "%s", err.msg);
-    CHECK_MSG(count_bad(pa, pb, NP, 1e-4f, 1e-6f) == 0, "SGD training on CUDA departs from the CPU");
+    /* six steps through ReLUs: a pre-activation within rounding of 0 may take the
+     * other branch on one device, moving a few weights by ~lr·x·dy/B; a wrong
+     * kernel moves them by far more */
+    CHECK_MSG(count_bad(pa, pb, NP, 1e-3f, 1e-5f) == 0, "SGD training on CUDA departs from the CPU");
     net_free(&c);
     net_free(&d);
 }
