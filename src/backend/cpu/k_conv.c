@@ -1,0 +1,229 @@
+/* Convolution and transposed convolution, lowered to matrix products.
+ *
+ * im2row writes, for each output position of one image, the receptive field
+ * as a row: rows (P, C·kh·kw) with P = Ho·Wo. With the rows of the whole batch
+ * stacked, a convolution is one cblas_sgemm: Y (B·P, Cout) = rows · Wᵀ, then
+ * a transpose to (B, Cout, P). A transposed convolution is the same map run
+ * backwards: rows = X (B·H·W, Cin) · W, scattered back into the image (row2im). */
+#include <cblas.h>
+#include <string.h>
+
+#include "backend/cpu/cpu.h"
+
+/* The image (c, h, w) seen through a kernel: grid (oh, ow) of positions. */
+typedef struct {
+    int64_t c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw;
+} geom;
+
+// img (c, h, w) -> rows (oh·ow, c·kh·kw)
+static void im2row(const float *img, float *rows, const geom *q)
+{
+    int64_t k = q->c * q->kh * q->kw;
+    for (int64_t oy = 0; oy < q->oh; oy++)
+        for (int64_t ox = 0; ox < q->ow; ox++) {
+            float *r = rows + (oy * q->ow + ox) * k;
+            for (int64_t ci = 0; ci < q->c; ci++)
+                for (int64_t i = 0; i < q->kh; i++) {
+                    int64_t iy = oy * q->sh - q->pt + i * q->dh;
+                    const float *src = img + (ci * q->h + iy) * q->w;
+                    int row_ok = iy >= 0 && iy < q->h;
+                    for (int64_t j = 0; j < q->kw; j++) {
+                        int64_t ix = ox * q->sw - q->pl + j * q->dw;
+                        *r++ = (row_ok && ix >= 0 && ix < q->w) ? src[ix] : 0.0f;
+                    }
+                }
+        }
+}
+
+// rows (oh·ow, c·kh·kw) -> img (c, h, w), accumulated
+static void row2im(const float *rows, float *img, const geom *q)
+{
+    int64_t k = q->c * q->kh * q->kw;
+    for (int64_t oy = 0; oy < q->oh; oy++)
+        for (int64_t ox = 0; ox < q->ow; ox++) {
+            const float *r = rows + (oy * q->ow + ox) * k;
+            for (int64_t ci = 0; ci < q->c; ci++)
+                for (int64_t i = 0; i < q->kh; i++) {
+                    int64_t iy = oy * q->sh - q->pt + i * q->dh;
+                    if (iy < 0 || iy >= q->h) {
+                        r += q->kw;
+                        continue;
+                    }
+                    float *dst = img + (ci * q->h + iy) * q->w;
+                    for (int64_t j = 0; j < q->kw; j++, r++) {
+                        int64_t ix = ox * q->sw - q->pl + j * q->dw;
+                        if (ix >= 0 && ix < q->w)
+                            dst[ix] += *r;
+                    }
+                }
+        }
+}
+
+static int64_t sp_h(const hn_tensor *t) { return t->ndim == 4 ? t->shape[2] : 1; }
+static int64_t sp_w(const hn_tensor *t) { return t->shape[t->ndim - 1]; }
+
+/* Geometry of a convolution: the image is x, the grid is y. */
+static geom conv_geom(const hn_tensor *y)
+{
+    const hn_tensor *x = y->src[0], *w = y->src[1];
+    geom q = {x->shape[1], sp_h(x), sp_w(x), sp_h(y), sp_w(y), sp_h(w), sp_w(w),
+              y->ip[0],    y->ip[1], y->ip[2], y->ip[3], y->ip[4], y->ip[5]};
+    return q;
+}
+
+// out (B, C, P) <- rows (B·P, C) [+ bias (C)]
+static void rows_to_chw(const float *rows, float *out, const float *bias, int64_t b, int64_t c, int64_t p)
+{
+#pragma omp parallel for if (b * c * p > HN_PAR_MIN) schedule(static)
+    for (int64_t n = 0; n < b; n++)
+        for (int64_t ch = 0; ch < c; ch++) {
+            float *o = out + (n * c + ch) * p;
+            const float *r = rows + n * p * c + ch;
+            float add = bias ? bias[ch] : 0.0f;
+            for (int64_t i = 0; i < p; i++)
+                o[i] = r[i * c] + add;
+        }
+}
+
+// rows (B·P, C) <- in (B, C, P)
+static void chw_to_rows(const float *in, float *rows, int64_t b, int64_t c, int64_t p)
+{
+#pragma omp parallel for if (b * c * p > HN_PAR_MIN) schedule(static)
+    for (int64_t n = 0; n < b; n++)
+        for (int64_t i = 0; i < p; i++) {
+            float *r = rows + (n * p + i) * c;
+            const float *src = in + n * c * p + i;
+            for (int64_t ch = 0; ch < c; ch++)
+                r[ch] = src[ch * p];
+        }
+}
+
+/* db (C) += Σ over batch and positions of dy (B, C, P), in double, per channel. */
+static void bias_grad(const float *dy, float *db, int64_t b, int64_t c, int64_t p)
+{
+#pragma omp parallel for if (b * c * p > HN_PAR_MIN) schedule(static)
+    for (int64_t ch = 0; ch < c; ch++) {
+        double s = 0.0;
+        for (int64_t n = 0; n < b; n++) {
+            const float *d = dy + (n * c + ch) * p;
+            for (int64_t i = 0; i < p; i++)
+                s += d[i];
+        }
+        db[ch] += (float)s;
+    }
+}
+
+// x (B, Cin, H, W), w (Cout, Cin·kh·kw) -> y (B, Cout, Ho, Wo)
+hn_status hn_cpu_conv_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
+{
+    (void)g;
+    (void)err;
+    const hn_tensor *x = y->src[0];
+    geom q = conv_geom(y);
+    int64_t b = x->shape[0], cout = y->shape[1], p = q.oh * q.ow, k = q.c * q.kh * q.kw;
+    int64_t xs = q.c * q.h * q.w;
+    float *col = y->aux, *yr = col + b * p * k;
+#pragma omp parallel for if (b * p * k > HN_PAR_MIN) schedule(static)
+    for (int64_t n = 0; n < b; n++)
+        im2row(x->data + n * xs, col + n * p * k, &q);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(b * p), (int)cout, (int)k, 1.0f, col, (int)k,
+                y->src[1]->data, (int)k, 0.0f, yr, (int)cout);
+    rows_to_chw(yr, y->data, y->n_src == 3 ? y->src[2]->data : NULL, b, cout, p);
+    return HN_OK;
+}
+
+hn_status hn_cpu_conv_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
+{
+    (void)g;
+    (void)err;
+    const hn_tensor *x = y->src[0];
+    geom q = conv_geom(y);
+    int64_t b = x->shape[0], cout = y->shape[1], p = q.oh * q.ow, k = q.c * q.kh * q.kw;
+    int64_t xs = q.c * q.h * q.w;
+    float *col = y->aux, *dyr = col + b * p * k, *dcol = dyr + b * p * cout;
+    float *gx = hn_src_grad(y, 0), *gw = hn_src_grad(y, 1), *gb = y->n_src == 3 ? hn_src_grad(y, 2) : NULL;
+    chw_to_rows(y->grad, dyr, b, cout, p);
+    if (gw) // dW (Cout, K) += dYrᵀ (Cout, B·P) · col (B·P, K)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cout, (int)k, (int)(b * p), 1.0f, dyr, (int)cout,
+                    col, (int)k, 1.0f, gw, (int)k);
+    if (gb)
+        bias_grad(y->grad, gb, b, cout, p);
+    if (gx) { // dcol (B·P, K) = dYr (B·P, Cout) · W (Cout, K), scattered back
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(b * p), (int)k, (int)cout, 1.0f, dyr,
+                    (int)cout, y->src[1]->data, (int)k, 0.0f, dcol, (int)k);
+#pragma omp parallel for if (b * p * k > HN_PAR_MIN) schedule(static)
+        for (int64_t n = 0; n < b; n++)
+            row2im(dcol + n * p * k, gx + n * xs, &q);
+    }
+    return HN_OK;
+}
+
+/* Geometry of a transposed convolution: the image is y, the grid is x. */
+static geom convt_geom(const hn_tensor *y)
+{
+    const hn_tensor *x = y->src[0], *w = y->src[1];
+    geom q = {y->shape[1], y->shape[2], y->shape[3], x->shape[2], x->shape[3], w->shape[2], w->shape[3],
+              y->ip[0],    y->ip[1],    y->ip[2],    y->ip[3],    y->ip[4],    y->ip[5]};
+    return q;
+}
+
+// x (B, Cin, H, W), w (Cin, Cout·kh·kw) -> y (B, Cout, Ho, Wo)
+hn_status hn_cpu_conv_transpose_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
+{
+    (void)g;
+    (void)err;
+    const hn_tensor *x = y->src[0];
+    geom q = convt_geom(y);
+    int64_t b = x->shape[0], cin = x->shape[1], p = q.oh * q.ow, k = q.c * q.kh * q.kw;
+    int64_t ys = q.c * q.h * q.w;
+    float *xr = y->aux, *col = xr + b * p * cin;
+    chw_to_rows(x->data, xr, b, cin, p);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(b * p), (int)k, (int)cin, 1.0f, xr, (int)cin,
+                y->src[1]->data, (int)k, 0.0f, col, (int)k);
+    const float *bias = y->n_src == 3 ? y->src[2]->data : NULL;
+#pragma omp parallel for if (b * p * k > HN_PAR_MIN) schedule(static)
+    for (int64_t n = 0; n < b; n++) {
+        float *yn = y->data + n * ys;
+        int64_t hw = q.h * q.w;
+        for (int64_t ch = 0; ch < q.c; ch++)
+            for (int64_t i = 0; i < hw; i++)
+                yn[ch * hw + i] = bias ? bias[ch] : 0.0f;
+        row2im(col + n * p * k, yn, &q);
+    }
+    return HN_OK;
+}
+
+hn_status hn_cpu_conv_transpose_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
+{
+    (void)g;
+    (void)err;
+    const hn_tensor *x = y->src[0];
+    geom q = convt_geom(y);
+    int64_t b = x->shape[0], cin = x->shape[1], p = q.oh * q.ow, k = q.c * q.kh * q.kw;
+    int64_t ys = q.c * q.h * q.w;
+    float *xr = y->aux, *dcol = xr + b * p * cin, *dxr = dcol + b * p * k;
+    float *gx = hn_src_grad(y, 0), *gw = hn_src_grad(y, 1), *gb = y->n_src == 3 ? hn_src_grad(y, 2) : NULL;
+    if (gb)
+        bias_grad(y->grad, gb, b, q.c, q.h * q.w);
+    if (!gx && !gw)
+        return HN_OK;
+#pragma omp parallel for if (b * p * k > HN_PAR_MIN) schedule(static)
+    for (int64_t n = 0; n < b; n++)
+        im2row(y->grad + n * ys, dcol + n * p * k, &q);
+    if (gw) // dW (Cin, K) += Xrᵀ (Cin, B·P) · dcol (B·P, K)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cin, (int)k, (int)(b * p), 1.0f, xr, (int)cin,
+                    dcol, (int)k, 1.0f, gw, (int)k);
+    if (gx) { // dXr (B·P, Cin) = dcol (B·P, K) · Wᵀ (K, Cin)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(b * p), (int)cin, (int)k, 1.0f, dcol, (int)k,
+                    y->src[1]->data, (int)k, 0.0f, dxr, (int)cin);
+#pragma omp parallel for if (b * p * cin > HN_PAR_MIN) schedule(static)
+        for (int64_t n = 0; n < b; n++)
+            for (int64_t ch = 0; ch < cin; ch++) {
+                float *d = gx + (n * cin + ch) * p;
+                const float *r = dxr + n * p * cin + ch;
+                for (int64_t i = 0; i < p; i++)
+                    d[i] += r[i * cin];
+            }
+    }
+    return HN_OK;
+}

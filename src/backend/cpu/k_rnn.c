@@ -1,0 +1,134 @@
+/* Fused recurrent cells: one LSTM or GRU time step from gate pre-activations.
+ * The matrix products stay outside (matmul ops, so BLAS does them, and the
+ * input part of all steps is one product); the cell fuses the dozen
+ * elementwise ops of a step into one pass. */
+#include <math.h>
+
+#include "backend/cpu/cpu.h"
+
+static inline float sigm(float v) { return 1.0f / (1.0f + expf(-v)); }
+
+/* gx (B, 4H), gh (B, 4H), c_prev (B, H) -> y (B, 2H) = [h, c];
+ * aux: i, f, g, o (B, 4H) after activation, then tanh(c) (B, H). */
+hn_status hn_cpu_lstm_cell_fwd(hn_graph *gr, hn_tensor *y, hn_error *err)
+{
+    (void)gr;
+    (void)err;
+    int64_t b = y->shape[0], h = y->shape[1] / 2;
+    const float *gx = y->src[0]->data;
+    const float *gh = y->n_src == 3 ? y->src[1]->data : NULL, *cp = y->n_src == 3 ? y->src[2]->data : NULL;
+    float *act = y->aux, *tc = y->aux + 4 * b * h;
+#pragma omp parallel for if (b * h * 4 > HN_PAR_MIN) schedule(static)
+    for (int64_t n = 0; n < b; n++) {
+        const float *px = gx + n * 4 * h, *ph = gh ? gh + n * 4 * h : NULL;
+        float *a = act + n * 4 * h, *yn = y->data + n * 2 * h;
+        for (int64_t j = 0; j < 4 * h; j++) {
+            float v = px[j] + (ph ? ph[j] : 0.0f);
+            a[j] = (j >= 2 * h && j < 3 * h) ? tanhf(v) : sigm(v);
+        }
+        for (int64_t j = 0; j < h; j++) {
+            float c = a[j] * a[2 * h + j] + (cp ? a[h + j] * cp[n * h + j] : 0.0f);
+            float t = tanhf(c);
+            tc[n * h + j] = t;
+            yn[j] = a[3 * h + j] * t;
+            yn[h + j] = c;
+        }
+    }
+    return HN_OK;
+}
+
+hn_status hn_cpu_lstm_cell_bwd(hn_graph *gr, hn_tensor *y, hn_error *err)
+{
+    (void)gr;
+    (void)err;
+    int64_t b = y->shape[0], h = y->shape[1] / 2;
+    int full = y->n_src == 3;
+    const float *cp = full ? y->src[2]->data : NULL;
+    float *ggx = hn_src_grad(y, 0), *ggh = full ? hn_src_grad(y, 1) : NULL, *gcp = full ? hn_src_grad(y, 2) : NULL;
+    const float *act = y->aux, *tc = y->aux + 4 * b * h;
+#pragma omp parallel for if (b * h * 4 > HN_PAR_MIN) schedule(static)
+    for (int64_t n = 0; n < b; n++) {
+        const float *a = act + n * 4 * h, *dy = y->grad + n * 2 * h;
+        for (int64_t j = 0; j < h; j++) {
+            float i = a[j], f = a[h + j], g = a[2 * h + j], o = a[3 * h + j], t = tc[n * h + j];
+            float dh = dy[j], dc = dy[h + j] + dh * o * (1.0f - t * t);
+            float c_prev = cp ? cp[n * h + j] : 0.0f;
+            float d[4] = {dc * g * i * (1.0f - i), dc * c_prev * f * (1.0f - f), dc * i * (1.0f - g * g),
+                          dh * t * o * (1.0f - o)};
+            for (int k = 0; k < 4; k++) {
+                int64_t at = n * 4 * h + k * h + j;
+                if (ggx)
+                    ggx[at] += d[k];
+                if (ggh)
+                    ggh[at] += d[k];
+            }
+            if (gcp)
+                gcp[n * h + j] += dc * f;
+        }
+    }
+    return HN_OK;
+}
+
+/* gx (B, 3H), gh (B, 3H) or (3H), h_prev (B, H) or none -> h (B, H);
+ * aux: r, z, n (B, 3H). */
+hn_status hn_cpu_gru_cell_fwd(hn_graph *gr, hn_tensor *y, hn_error *err)
+{
+    (void)gr;
+    (void)err;
+    int64_t b = y->shape[0], h = y->shape[1];
+    const hn_tensor *ght = y->src[1];
+    int bcast = hn_numel(ght) == 3 * h;
+    const float *gx = y->src[0]->data, *gh = ght->data, *hp = y->n_src == 3 ? y->src[2]->data : NULL;
+#pragma omp parallel for if (b * h * 3 > HN_PAR_MIN) schedule(static)
+    for (int64_t n = 0; n < b; n++) {
+        const float *px = gx + n * 3 * h, *ph = bcast ? gh : gh + n * 3 * h;
+        float *a = y->aux + n * 3 * h;
+        for (int64_t j = 0; j < h; j++) {
+            float r = sigm(px[j] + ph[j]), z = sigm(px[h + j] + ph[h + j]);
+            float nn = tanhf(px[2 * h + j] + r * ph[2 * h + j]);
+            a[j] = r;
+            a[h + j] = z;
+            a[2 * h + j] = nn;
+            y->data[n * h + j] = nn + z * ((hp ? hp[n * h + j] : 0.0f) - nn);
+        }
+    }
+    return HN_OK;
+}
+
+hn_status hn_cpu_gru_cell_bwd(hn_graph *gr, hn_tensor *y, hn_error *err)
+{
+    (void)gr;
+    (void)err;
+    int64_t b = y->shape[0], h = y->shape[1];
+    const hn_tensor *ght = y->src[1];
+    int bcast = hn_numel(ght) == 3 * h, full = y->n_src == 3;
+    const float *gh = ght->data, *hp = full ? y->src[2]->data : NULL;
+    float *ggx = hn_src_grad(y, 0), *ggh = hn_src_grad(y, 1), *ghp = full ? hn_src_grad(y, 2) : NULL;
+    /* A broadcast gh (the first step's bias) sums over the batch: serially, so
+     * the order is fixed. */
+#pragma omp parallel for if (!bcast && b * h * 3 > HN_PAR_MIN) schedule(static)
+    for (int64_t n = 0; n < b; n++) {
+        const float *a = y->aux + n * 3 * h, *ph = bcast ? gh : gh + n * 3 * h;
+        float *dgh = ggh ? (bcast ? ggh : ggh + n * 3 * h) : NULL, *dgx = ggx ? ggx + n * 3 * h : NULL;
+        for (int64_t j = 0; j < h; j++) {
+            float r = a[j], z = a[h + j], nn = a[2 * h + j], dh = y->grad[n * h + j];
+            float hprev = hp ? hp[n * h + j] : 0.0f;
+            float dpn = dh * (1.0f - z) * (1.0f - nn * nn);
+            float dpz = dh * (hprev - nn) * z * (1.0f - z);
+            float dpr = dpn * ph[2 * h + j] * r * (1.0f - r);
+            if (dgx) {
+                dgx[j] += dpr;
+                dgx[h + j] += dpz;
+                dgx[2 * h + j] += dpn;
+            }
+            if (dgh) {
+                dgh[j] += dpr;
+                dgh[h + j] += dpz;
+                dgh[2 * h + j] += dpn * r;
+            }
+            if (ghp)
+                ghp[n * h + j] += dh * z;
+        }
+    }
+    return HN_OK;
+}
