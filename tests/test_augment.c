@@ -152,8 +152,9 @@ TEST(jet_image_preprocessing)
 
     /* a jet across phi = ±π stays in one piece (centred, no rotation) */
     float pt2[2] = {1, 1}, eta2[2] = {0, 0}, phi2[2] = {3.1f, -3.1f};
+    int64_t off2[2] = {0, 2};
     o.rotate = o.flip = 0;
-    CHECK_OK(hn_jet_images(pt2, eta2, phi2, off, 1, &o, img, &err), &err);
+    CHECK_OK(hn_jet_images(pt2, eta2, phi2, off2, 1, &o, img, &err), &err);
     CHECK_NEAR(img[5 * 11 + 5] + img[5 * 11 + 4] + img[5 * 11 + 6], 1.0, 1e-6);
 
     /* bad inputs */

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-enum { DEPTH = 30, WIDTH = 16, IN = 8, B = 128, STEPS = 150 };
+enum { DEPTH = 30, WIDTH = 16, IN = 8, B = 32, STEPS = 100 };
 enum { PLAIN, RESIDUAL, HIGHWAY };
 
 typedef struct {
