@@ -20,12 +20,12 @@ def train_time(model, x, t):
     lossf = nn.BCEWithLogitsLoss()
     for i in range(iters + 2):
         if i == 2:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
         opt.zero_grad()
         loss = lossf(model(x), t)
         loss.backward()
         opt.step()
-    return (time.perf_counter() - t0) / iters
+    return (time.perf_counter() - t0) / iters, (time.process_time() - c0) / iters
 
 
 if what in ("cnn", "all"):
@@ -33,18 +33,19 @@ if what in ("cnn", "all"):
                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64 * 8 * 8, 128), nn.ReLU(), nn.Linear(128, 1))
     x = torch.rand(256, 1, 40, 40)
     t = (torch.rand(256, 1) < 0.5).float()
-    dt = train_time(cnn, x, t)
-    print("cnn train: %.1f ms/step, %.0f images/s (batch 256)" % (1e3 * dt, 256 / dt))
+    dt, ct = train_time(cnn, x, t)
+    print("cnn train: %.1f ms/step wall, %.1f ms/step CPU, %.0f images/s (batch 256)" % (1e3 * dt, 1e3 * ct, 256 / dt))
     cnn.eval()
     x1 = torch.rand(1, 1, 40, 40)
     with torch.no_grad():
         for _ in range(10):
             cnn(x1)
         n = 200
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(n):
             cnn(x1)
-    print("cnn inference, batch 1: %.1f us/image" % (1e6 * (time.perf_counter() - t0) / n))
+    print("cnn inference, batch 1: %.1f us/image wall, %.1f us CPU"
+          % (1e6 * (time.perf_counter() - t0) / n, 1e6 * (time.process_time() - c0) / n))
 
 
 class LastState(nn.Module):
@@ -61,5 +62,6 @@ class LastState(nn.Module):
 if what in ("lstm", "all"):
     x = torch.rand(256, 50, 16)
     t = (torch.rand(256, 1) < 0.5).float()
-    dt = train_time(LastState(), x, t)
-    print("lstm train: %.1f ms/step, %.0f sequences/s (batch 256, 50 steps, hidden 128)" % (1e3 * dt, 256 / dt))
+    dt, ct = train_time(LastState(), x, t)
+    print("lstm train: %.1f ms/step wall, %.1f ms/step CPU, %.0f sequences/s (batch 256, 50 steps, hidden 128)"
+          % (1e3 * dt, 1e3 * ct, 256 / dt))

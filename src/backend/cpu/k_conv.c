@@ -27,6 +27,13 @@ static void im2row(const float *img, float *rows, const geom *q)
                     int64_t iy = oy * q->sh - q->pt + i * q->dh;
                     const float *src = img + (ci * q->h + iy) * q->w;
                     int row_ok = iy >= 0 && iy < q->h;
+                    int64_t x0 = ox * q->sw - q->pl, x1 = x0 + (q->kw - 1) * q->dw;
+                    if (row_ok && q->dw == 1 && x0 >= 0 && x1 < q->w) { /* the common case: one run */
+                        for (int64_t j = 0; j < q->kw; j++)
+                            r[j] = src[x0 + j];
+                        r += q->kw;
+                        continue;
+                    }
                     for (int64_t j = 0; j < q->kw; j++) {
                         int64_t ix = ox * q->sw - q->pl + j * q->dw;
                         *r++ = (row_ok && ix >= 0 && ix < q->w) ? src[ix] : 0.0f;

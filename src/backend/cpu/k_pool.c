@@ -30,6 +30,29 @@ hn_status hn_cpu_maxpool_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
         return hn_error_set(err, HN_ERR_SHAPE, "maxpool: %lld positions per plane, at most 2^24",
                             (long long)(d.h * d.w));
     const float *x = y->src[0]->data;
+    if (d.ph == 0 && d.pw == 0) { /* every window inside the image: no bounds to test */
+#pragma omp parallel for if (d.planes * d.oh * d.ow * d.kh * d.kw > HN_PAR_MIN) schedule(static)
+        for (int64_t pl = 0; pl < d.planes; pl++) {
+            const float *xp = x + pl * d.h * d.w;
+            float *yp = y->data + pl * d.oh * d.ow, *ap = y->aux + pl * d.oh * d.ow;
+            for (int64_t oy = 0; oy < d.oh; oy++)
+                for (int64_t ox = 0; ox < d.ow; ox++) {
+                    int64_t at = oy * d.sh * d.w + ox * d.sw, arg = at;
+                    float best = xp[at];
+                    for (int64_t i = 0; i < d.kh; i++)
+                        for (int64_t j = 0; j < d.kw; j++) {
+                            float v = xp[at + i * d.w + j];
+                            if (v > best) {
+                                best = v;
+                                arg = at + i * d.w + j;
+                            }
+                        }
+                    yp[oy * d.ow + ox] = best;
+                    ap[oy * d.ow + ox] = (float)arg;
+                }
+        }
+        return HN_OK;
+    }
 #pragma omp parallel for if (d.planes * d.oh * d.ow * d.kh * d.kw > HN_PAR_MIN) schedule(static)
     for (int64_t pl = 0; pl < d.planes; pl++) {
         const float *xp = x + pl * d.h * d.w;

@@ -99,6 +99,31 @@ hn_status hn_cpu_lstm_cell_fwd(hn_graph *gr, hn_tensor *y, hn_error *err)
     return HN_OK;
 }
 
+/* One example's row of the LSTM backward when gx, gh and c_prev all need
+ * gradients: dh, dc -> the four gates' pre-activation gradients, added to
+ * both gx and gh, and dc·f to c_prev. */
+static void lstm_row_bwd(const float *restrict a, const float *restrict tc, const float *restrict dy,
+                         const float *restrict cp, float *restrict ggx, float *restrict ggh, float *restrict gcp,
+                         int64_t h)
+{
+#pragma omp simd
+    for (int64_t j = 0; j < h; j++) {
+        float i = a[j], f = a[h + j], g = a[2 * h + j], o = a[3 * h + j], t = tc[j];
+        float dh = dy[j], dc = dy[h + j] + dh * o * (1.0f - t * t);
+        float di = dc * g * i * (1.0f - i), df = dc * cp[j] * f * (1.0f - f);
+        float dg = dc * i * (1.0f - g * g), d_o = dh * t * o * (1.0f - o);
+        ggx[j] += di;
+        ggh[j] += di;
+        ggx[h + j] += df;
+        ggh[h + j] += df;
+        ggx[2 * h + j] += dg;
+        ggh[2 * h + j] += dg;
+        ggx[3 * h + j] += d_o;
+        ggh[3 * h + j] += d_o;
+        gcp[j] += dc * f;
+    }
+}
+
 hn_status hn_cpu_lstm_cell_bwd(hn_graph *gr, hn_tensor *y, hn_error *err)
 {
     (void)gr;
@@ -111,6 +136,10 @@ hn_status hn_cpu_lstm_cell_bwd(hn_graph *gr, hn_tensor *y, hn_error *err)
 #pragma omp parallel for if (b * h * 4 > HN_PAR_MIN) schedule(static)
     for (int64_t n = 0; n < b; n++) {
         const float *a = act + n * 4 * h, *dy = y->grad + n * 2 * h;
+        if (ggx && ggh && gcp) { /* every step after the first: a branch-free loop that vectorises */
+            lstm_row_bwd(a, tc + n * h, dy, cp + n * h, ggx + n * 4 * h, ggh + n * 4 * h, gcp + n * h, h);
+            continue;
+        }
         for (int64_t j = 0; j < h; j++) {
             float i = a[j], f = a[h + j], g = a[2 * h + j], o = a[3 * h + j], t = tc[n * h + j];
             float dh = dy[j], dc = dy[h + j] + dh * o * (1.0f - t * t);
