@@ -142,13 +142,14 @@ hn_status hn_cpu_conv_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
 hn_status hn_cpu_conv_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
 {
     (void)g;
-    (void)err;
     const hn_tensor *x = y->src[0];
     geom q = conv_geom(y);
     int64_t b = x->shape[0], cout = y->shape[1], p = q.oh * q.ow, k = q.c * q.kh * q.kw;
     int64_t xs = q.c * q.h * q.w;
     float *col = y->aux, *dyr = col + b * p * k, *dcol = dyr + b * p * cout;
     float *gx = hn_src_grad(y, 0), *gw = hn_src_grad(y, 1), *gb = y->n_src == 3 ? hn_src_grad(y, 2) : NULL;
+    if (gx && y->aux_len < b * p * (2 * k + cout)) /* x was marked as needing a gradient after compiling */
+        return hn_error_set(err, HN_ERR_STATE, "conv: the input needs a gradient now; compile the graph again");
     chw_to_rows(y->grad, dyr, b, cout, p);
     if (gw) // dW (Cout, K) += dYrᵀ (Cout, B·P) · col (B·P, K)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cout, (int)k, (int)(b * p), 1.0f, dyr, (int)cout,
