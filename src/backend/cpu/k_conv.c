@@ -57,6 +57,13 @@ static void row2im(const float *rows, float *img, const geom *q)
                         continue;
                     }
                     float *dst = img + (ci * q->h + iy) * q->w;
+                    int64_t x0 = ox * q->sw - q->pl, x1 = x0 + (q->kw - 1) * q->dw;
+                    if (q->dw == 1 && x0 >= 0 && x1 < q->w) { /* one run inside the row */
+                        for (int64_t j = 0; j < q->kw; j++)
+                            dst[x0 + j] += r[j];
+                        r += q->kw;
+                        continue;
+                    }
                     for (int64_t j = 0; j < q->kw; j++, r++) {
                         int64_t ix = ox * q->sw - q->pl + j * q->dw;
                         if (ix >= 0 && ix < q->w)
