@@ -269,10 +269,9 @@ static void spatial(const hn_tensor *x, int64_t *h, int64_t *w)
 
 /* x (B, Cin, [H,] W), w (Cout, Cin, [kh,] kw), b (Cout) optional.
  * ip = {stride_h, stride_w, pad_top, pad_left, dil_h, dil_w, pad_bottom, pad_right}.
- * aux: the column matrix (B·Ho·Wo, Cin·kh·kw), the output in row order
- * (B·Ho·Wo, Cout) (reused by backward for the gradient in that order) and,
- * when x needs a gradient, the columns' gradient (backward may run twice
- * after one forward, so the columns are kept). */
+ * aux: the columns of every image (B, Cin·kh·kw, Ho·Wo) and, when x needs a
+ * gradient, their gradient (backward may run twice after one forward, so the
+ * columns are kept). */
 hn_status hn_infer_conv(hn_tensor *y, hn_error *err)
 {
     const hn_tensor *x = y->src[0], *w = y->src[1];
@@ -307,7 +306,7 @@ hn_status hn_infer_conv(hn_tensor *y, hn_error *err)
     y->shape[y->ndim - 1] = wo;
     int64_t rows = x->shape[0] * ho * wo;
     int64_t k = x->shape[1] * kh * kw; /* the columns' gradient only when x needs one (not a network input) */
-    y->aux_len = rows * ((x->requires_grad ? 2 : 1) * k + w->shape[0]);
+    y->aux_len = rows * (x->requires_grad ? 2 : 1) * k;
     return HN_OK;
 }
 

@@ -1,10 +1,12 @@
 /* Convolution and transposed convolution, lowered to matrix products.
  *
- * im2row writes, for each output position of one image, the receptive field
- * as a row: rows (P, C·kh·kw) with P = Ho·Wo. With the rows of the whole batch
- * stacked, a convolution is one cblas_sgemm: Y (B·P, Cout) = rows · Wᵀ, then
- * a transpose to (B, Cout, P). A transposed convolution is the same map run
- * backwards: rows = X (B·H·W, Cin) · W, scattered back into the image (row2im). */
+ * Convolution: im2col writes one image's receptive fields as columns,
+ * col (C·kh·kw, P) with P = Ho·Wo (long contiguous runs along the output
+ * row), and y_n (Cout, P) = W (Cout, C·kh·kw) · col_n is one cblas_sgemm per
+ * image, already in the (B, Cout, Ho, Wo) layout.
+ * Transposed convolution: im2row writes, per grid position, the receptive
+ * field as a row, rows (P, C·kh·kw); the map runs backwards: rows = X (B·H·W,
+ * Cin) · W for the whole batch, scattered back into the image (row2im). */
 #include <cblas.h>
 #include <string.h>
 
@@ -73,6 +75,67 @@ static void row2im(const float *rows, float *img, const geom *q)
         }
 }
 
+/* The valid output range along one axis for kernel offset off = j·d − pad:
+ * lo <= o < hi have 0 <= o·s + off < n. */
+static void valid_range(int64_t n, int64_t out, int64_t s, int64_t off, int64_t *lo, int64_t *hi)
+{
+    int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;
+    int64_t b = n - off <= 0 ? 0 : (n - off - 1) / s + 1;
+    *lo = a < out ? a : out;
+    *hi = b < out ? b : out;
+    if (*hi < *lo)
+        *hi = *lo;
+}
+
+// img (c, h, w) -> col (c·kh·kw, oh·ow): one row per kernel tap, long runs along ow
+static void im2col(const float *img, float *col, const geom *q)
+{
+    for (int64_t ci = 0; ci < q->c; ci++)
+        for (int64_t i = 0; i < q->kh; i++)
+            for (int64_t j = 0; j < q->kw; j++) {
+                float *dst = col + ((ci * q->kh + i) * q->kw + j) * q->oh * q->ow;
+                int64_t xo = j * q->dw - q->pl, ylo, yhi, xlo, xhi;
+                valid_range(q->h, q->oh, q->sh, i * q->dh - q->pt, &ylo, &yhi);
+                valid_range(q->w, q->ow, q->sw, xo, &xlo, &xhi);
+                for (int64_t oy = 0; oy < q->oh; oy++) {
+                    float *d = dst + oy * q->ow;
+                    if (oy < ylo || oy >= yhi) {
+                        memset(d, 0, sizeof(float) * (size_t)q->ow);
+                        continue;
+                    }
+                    const float *src = img + (ci * q->h + oy * q->sh - q->pt + i * q->dh) * q->w + xo;
+                    for (int64_t ox = 0; ox < xlo; ox++)
+                        d[ox] = 0.0f;
+                    if (q->sw == 1)
+                        memcpy(d + xlo, src + xlo, sizeof(float) * (size_t)(xhi - xlo));
+                    else
+                        for (int64_t ox = xlo; ox < xhi; ox++)
+                            d[ox] = src[ox * q->sw];
+                    for (int64_t ox = xhi; ox < q->ow; ox++)
+                        d[ox] = 0.0f;
+                }
+            }
+}
+
+// col (c·kh·kw, oh·ow) -> img (c, h, w), accumulated
+static void col2im(const float *col, float *img, const geom *q)
+{
+    for (int64_t ci = 0; ci < q->c; ci++)
+        for (int64_t i = 0; i < q->kh; i++)
+            for (int64_t j = 0; j < q->kw; j++) {
+                const float *srcr = col + ((ci * q->kh + i) * q->kw + j) * q->oh * q->ow;
+                int64_t xo = j * q->dw - q->pl, ylo, yhi, xlo, xhi;
+                valid_range(q->h, q->oh, q->sh, i * q->dh - q->pt, &ylo, &yhi);
+                valid_range(q->w, q->ow, q->sw, xo, &xlo, &xhi);
+                for (int64_t oy = ylo; oy < yhi; oy++) {
+                    const float *s = srcr + oy * q->ow;
+                    float *d = img + (ci * q->h + oy * q->sh - q->pt + i * q->dh) * q->w + xo;
+                    for (int64_t ox = xlo; ox < xhi; ox++)
+                        d[ox * q->sw] += s[ox];
+                }
+            }
+}
+
 static int64_t sp_h(const hn_tensor *t) { return t->ndim == 4 ? t->shape[2] : 1; }
 static int64_t sp_w(const hn_tensor *t) { return t->shape[t->ndim - 1]; }
 
@@ -83,20 +146,6 @@ static geom conv_geom(const hn_tensor *y)
     geom q = {x->shape[1], sp_h(x), sp_w(x), sp_h(y), sp_w(y), sp_h(w), sp_w(w),
               y->ip[0],    y->ip[1], y->ip[2], y->ip[3], y->ip[4], y->ip[5]};
     return q;
-}
-
-// out (B, C, P) <- rows (B·P, C) [+ bias (C)]
-static void rows_to_chw(const float *rows, float *out, const float *bias, int64_t b, int64_t c, int64_t p)
-{
-#pragma omp parallel for if (b * c * p > HN_PAR_MIN) schedule(static)
-    for (int64_t n = 0; n < b; n++)
-        for (int64_t ch = 0; ch < c; ch++) {
-            float *o = out + (n * c + ch) * p;
-            const float *r = rows + n * p * c + ch;
-            float add = bias ? bias[ch] : 0.0f;
-            for (int64_t i = 0; i < p; i++)
-                o[i] = r[i * c] + add;
-        }
 }
 
 // rows (B·P, C) <- in (B, C, P)
@@ -127,7 +176,8 @@ static void bias_grad(const float *dy, float *db, int64_t b, int64_t c, int64_t 
     }
 }
 
-// x (B, Cin, H, W), w (Cout, Cin·kh·kw) -> y (B, Cout, Ho, Wo)
+// x (B, Cin, H, W), w (Cout, K = Cin·kh·kw) -> y (B, Cout, Ho, Wo)
+// per image: y_n (Cout, P) = W (Cout, K) · col_n (K, P), already in the output's layout
 hn_status hn_cpu_conv_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
 {
     (void)g;
@@ -136,13 +186,22 @@ hn_status hn_cpu_conv_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
     geom q = conv_geom(y);
     int64_t b = x->shape[0], cout = y->shape[1], p = q.oh * q.ow, k = q.c * q.kh * q.kw;
     int64_t xs = q.c * q.h * q.w;
-    float *col = y->aux, *yr = col + b * p * k;
+    float *col = y->aux;
+    const float *w = y->src[1]->data, *bias = y->n_src == 3 ? y->src[2]->data : NULL;
 #pragma omp parallel for if (b * p * k > HN_PAR_MIN) schedule(static)
     for (int64_t n = 0; n < b; n++)
-        im2row(x->data + n * xs, col + n * p * k, &q);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(b * p), (int)cout, (int)k, 1.0f, col, (int)k,
-                y->src[1]->data, (int)k, 0.0f, yr, (int)cout);
-    rows_to_chw(yr, y->data, y->n_src == 3 ? y->src[2]->data : NULL, b, cout, p);
+        im2col(x->data + n * xs, col + n * k * p, &q);
+    for (int64_t n = 0; n < b; n++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)cout, (int)p, (int)k, 1.0f, w, (int)k,
+                    col + n * k * p, (int)p, 0.0f, y->data + n * cout * p, (int)p);
+    if (bias)
+#pragma omp parallel for if (b * cout * p > HN_PAR_MIN) schedule(static)
+        for (int64_t n = 0; n < b; n++)
+            for (int64_t ch = 0; ch < cout; ch++) {
+                float *o = y->data + (n * cout + ch) * p, add = bias[ch];
+                for (int64_t i = 0; i < p; i++)
+                    o[i] += add;
+            }
     return HN_OK;
 }
 
@@ -153,22 +212,24 @@ hn_status hn_cpu_conv_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
     geom q = conv_geom(y);
     int64_t b = x->shape[0], cout = y->shape[1], p = q.oh * q.ow, k = q.c * q.kh * q.kw;
     int64_t xs = q.c * q.h * q.w;
-    float *col = y->aux, *dyr = col + b * p * k, *dcol = dyr + b * p * cout;
+    float *col = y->aux, *dcol = col + b * k * p;
+    const float *w = y->src[1]->data, *dy = y->grad;
     float *gx = hn_src_grad(y, 0), *gw = hn_src_grad(y, 1), *gb = y->n_src == 3 ? hn_src_grad(y, 2) : NULL;
-    if (gx && y->aux_len < b * p * (2 * k + cout)) /* x was marked as needing a gradient after compiling */
+    if (gx && y->aux_len < 2 * b * k * p) /* x was marked as needing a gradient after compiling */
         return hn_error_set(err, HN_ERR_STATE, "conv: the input needs a gradient now; compile the graph again");
-    chw_to_rows(y->grad, dyr, b, cout, p);
-    if (gw) // dW (Cout, K) += dYrᵀ (Cout, B·P) · col (B·P, K)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cout, (int)k, (int)(b * p), 1.0f, dyr, (int)cout,
-                    col, (int)k, 1.0f, gw, (int)k);
+    if (gw) // dW (Cout, K) += Σ_n dy_n (Cout, P) · col_nᵀ (P, K), in batch order
+        for (int64_t n = 0; n < b; n++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)cout, (int)k, (int)p, 1.0f, dy + n * cout * p,
+                        (int)p, col + n * k * p, (int)p, 1.0f, gw, (int)k);
     if (gb)
-        bias_grad(y->grad, gb, b, cout, p);
-    if (gx) { // dcol (B·P, K) = dYr (B·P, Cout) · W (Cout, K), scattered back
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(b * p), (int)k, (int)cout, 1.0f, dyr,
-                    (int)cout, y->src[1]->data, (int)k, 0.0f, dcol, (int)k);
+        bias_grad(dy, gb, b, cout, p);
+    if (gx) { // dcol_n (K, P) = Wᵀ (K, Cout) · dy_n (Cout, P), scattered back
+        for (int64_t n = 0; n < b; n++)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)p, (int)cout, 1.0f, w, (int)k,
+                        dy + n * cout * p, (int)p, 0.0f, dcol + n * k * p, (int)p);
 #pragma omp parallel for if (b * p * k > HN_PAR_MIN) schedule(static)
         for (int64_t n = 0; n < b; n++)
-            row2im(dcol + n * p * k, gx + n * xs, &q);
+            col2im(dcol + n * k * p, gx + n * xs, &q);
     }
     return HN_OK;
 }
