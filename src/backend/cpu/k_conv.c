@@ -167,10 +167,12 @@ static void bias_grad(const float *dy, float *db, int64_t b, int64_t c, int64_t 
 #pragma omp parallel for if (b * c * p > HN_PAR_MIN) schedule(static)
     for (int64_t ch = 0; ch < c; ch++) {
         double s = 0.0;
-        for (int64_t n = 0; n < b; n++) {
+        for (int64_t n = 0; n < b; n++) { /* a float sum per plane (vectorises), planes summed in double */
             const float *d = dy + (n * c + ch) * p;
+            float sp = 0.0f;
             for (int64_t i = 0; i < p; i++)
-                s += d[i];
+                sp += d[i];
+            s += sp;
         }
         db[ch] += (float)s;
     }
