@@ -84,6 +84,39 @@ static hn_tensor *b_nll_w(hn_graph *g, hn_tensor **x) { return hn_loss_nll(g, x[
 static hn_tensor *b_kl(hn_graph *g, hn_tensor **x) { return hn_loss_kl_gauss(g, x[0], x[1], NULL); }
 static hn_tensor *b_kl_w(hn_graph *g, hn_tensor **x) { return hn_loss_kl_gauss(g, x[0], x[1], x[2]); }
 
+/* deep architectures */
+static hn_tensor *b_conv2d(hn_graph *g, hn_tensor **x) { return hn_conv2d(g, x[0], x[1], x[2], 1, 1, 1, 1, 1, 1); }
+static hn_tensor *b_conv2d_sd(hn_graph *g, hn_tensor **x) { return hn_conv2d(g, x[0], x[1], x[2], 2, 1, 1, 0, 2, 1); }
+static hn_tensor *b_conv2d_same(hn_graph *g, hn_tensor **x)
+{
+    return hn_conv2d(g, x[0], x[1], NULL, 1, 1, HN_PAD_SAME, HN_PAD_SAME, 1, 1);
+}
+static hn_tensor *b_conv2d_same_s2(hn_graph *g, hn_tensor **x)
+{
+    return hn_conv2d(g, x[0], x[1], NULL, 2, 2, HN_PAD_SAME, HN_PAD_SAME, 1, 1);
+}
+static hn_tensor *b_conv1d(hn_graph *g, hn_tensor **x) { return hn_conv1d(g, x[0], x[1], x[2], 2, 1, 1); }
+static hn_tensor *b_conv1d_dil(hn_graph *g, hn_tensor **x) { return hn_conv1d(g, x[0], x[1], NULL, 1, 2, 2); }
+static hn_tensor *b_convt(hn_graph *g, hn_tensor **x)
+{
+    return hn_conv_transpose2d(g, x[0], x[1], x[2], 2, 2, 1, 1, 1, 1, 1, 1);
+}
+static hn_tensor *b_convt_dil(hn_graph *g, hn_tensor **x)
+{
+    return hn_conv_transpose2d(g, x[0], x[1], NULL, 1, 2, 0, 1, 0, 1, 2, 1);
+}
+static hn_tensor *b_maxpool2d(hn_graph *g, hn_tensor **x) { return hn_maxpool2d(g, x[0], 2, 2, 2, 2, 0, 0); }
+static hn_tensor *b_maxpool2d_pad(hn_graph *g, hn_tensor **x) { return hn_maxpool2d(g, x[0], 3, 3, 2, 2, 1, 1); }
+static hn_tensor *b_maxpool1d(hn_graph *g, hn_tensor **x) { return hn_maxpool1d(g, x[0], 3, 2, 0); }
+static hn_tensor *b_avgpool2d(hn_graph *g, hn_tensor **x) { return hn_avgpool2d(g, x[0], 2, 2, 2, 2, 0, 0); }
+static hn_tensor *b_avgpool2d_pad(hn_graph *g, hn_tensor **x) { return hn_avgpool2d(g, x[0], 3, 3, 2, 2, 1, 1); }
+static hn_tensor *b_avgpool1d(hn_graph *g, hn_tensor **x) { return hn_avgpool1d(g, x[0], 2, 1, 1); }
+static hn_tensor *b_gap(hn_graph *g, hn_tensor **x) { return hn_global_avgpool(g, x[0]); }
+static hn_tensor *b_lstm_cell(hn_graph *g, hn_tensor **x) { return hn_lstm_cell(g, x[0], x[1], x[2]); }
+static hn_tensor *b_lstm_cell_first(hn_graph *g, hn_tensor **x) { return hn_lstm_cell(g, x[0], NULL, NULL); }
+static hn_tensor *b_gru_cell(hn_graph *g, hn_tensor **x) { return hn_gru_cell(g, x[0], x[1], x[2]); }
+static hn_tensor *b_gru_cell_first(hn_graph *g, hn_tensor **x) { return hn_gru_cell(g, x[0], x[1], NULL); }
+
 /* batch norm with fresh running statistics (mean 0, variance 1) */
 static hn_tensor *b_batchnorm(hn_graph *g, hn_tensor **x)
 {
@@ -158,6 +191,25 @@ static const op_case op_cases[] = {
     {"loss_nll_w", 3, {P(2, -3, -0.1f, 4, 3), LAB(3, 4), W4}, b_nll_w, 0},
     {"loss_kl_gauss", 2, {P(2, -1, 1, 4, 3), P(2, -1, 1, 4, 3)}, b_kl, 0},
     {"loss_kl_gauss_w", 3, {P(2, -1, 1, 4, 3), P(2, -1, 1, 4, 3), W4}, b_kl_w, 0},
+    {"conv2d", 3, {P(4, -1, 1, 2, 2, 5, 5), P(4, -1, 1, 3, 2, 3, 3), P(1, -1, 1, 3)}, b_conv2d, 0},
+    {"conv2d_stride_dil", 3, {P(4, -1, 1, 2, 2, 7, 6), P(4, -1, 1, 2, 2, 3, 2), P(1, -1, 1, 2)}, b_conv2d_sd, 0},
+    {"conv2d_same", 2, {P(4, -1, 1, 1, 2, 6, 5), P(4, -1, 1, 2, 2, 4, 3)}, b_conv2d_same, 0},
+    {"conv2d_same_s2", 2, {P(4, -1, 1, 1, 1, 8, 8), P(4, -1, 1, 2, 1, 3, 3)}, b_conv2d_same_s2, 0},
+    {"conv1d", 3, {P(3, -1, 1, 2, 3, 8), P(3, -1, 1, 4, 3, 3), P(1, -1, 1, 4)}, b_conv1d, 0},
+    {"conv1d_dil", 2, {P(3, -1, 1, 2, 2, 9), P(3, -1, 1, 2, 2, 3)}, b_conv1d_dil, 0},
+    {"conv_transpose2d", 3, {P(4, -1, 1, 2, 3, 3, 3), P(4, -1, 1, 3, 2, 3, 3), P(1, -1, 1, 2)}, b_convt, 0},
+    {"conv_transpose2d_dil", 2, {P(4, -1, 1, 1, 2, 3, 4), P(4, -1, 1, 2, 2, 2, 3)}, b_convt_dil, 0},
+    {"maxpool2d", 1, {P(4, -2, 2, 2, 2, 4, 4)}, b_maxpool2d, 0},
+    {"maxpool2d_pad", 1, {P(4, -2, 2, 1, 2, 5, 5)}, b_maxpool2d_pad, 0},
+    {"maxpool1d", 1, {P(3, -2, 2, 2, 3, 7)}, b_maxpool1d, 0},
+    {"avgpool2d", 1, {P(4, -2, 2, 2, 2, 4, 4)}, b_avgpool2d, 0},
+    {"avgpool2d_pad", 1, {P(4, -2, 2, 1, 2, 5, 5)}, b_avgpool2d_pad, 0},
+    {"avgpool1d", 1, {P(3, -2, 2, 2, 3, 7)}, b_avgpool1d, 0},
+    {"global_avgpool", 1, {P(4, -2, 2, 2, 3, 2, 3)}, b_gap, 0},
+    {"lstm_cell", 3, {P(2, -2, 2, 3, 8), P(2, -2, 2, 3, 8), P(2, -1, 1, 3, 2)}, b_lstm_cell, 0},
+    {"lstm_cell_first", 1, {P(3, -2, 2, 3, 1, 8)}, b_lstm_cell_first, 0},
+    {"gru_cell", 3, {P(2, -2, 2, 3, 6), P(2, -2, 2, 3, 6), P(2, -1, 1, 3, 2)}, b_gru_cell, 0},
+    {"gru_cell_first", 2, {P(3, -2, 2, 3, 1, 6), P(1, -2, 2, 6)}, b_gru_cell_first, 0},
 };
 
 #define N_OP_CASES ((int)(sizeof op_cases / sizeof op_cases[0]))

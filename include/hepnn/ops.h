@@ -93,6 +93,62 @@ hn_tensor *hn_dropout(hn_graph *g, hn_tensor *x, float p);
 hn_tensor *hn_batchnorm(hn_graph *g, hn_tensor *x, hn_tensor *gamma, hn_tensor *beta, hn_tensor *running_mean,
                         hn_tensor *running_var, float momentum, float eps);
 
+/* --- convolution and pooling (deep architectures) -------------------------------
+ * Images are (B, C, H, W) and sequences (B, C, L), channels first as in PyTorch.
+ * Convolution is cross-correlation, lowered to im2col + cblas_sgemm. */
+
+/* Padding value asking for "same" output size: ceil(input / stride), the
+ * total padding split as evenly as possible with the extra row or column at
+ * the bottom/right (Keras' and PyTorch's padding='same'). */
+#define HN_PAD_SAME (-1)
+
+/* 2-D convolution: x (B, Cin, H, W), w (Cout, Cin, kh, kw), optional bias b
+ * (Cout) or NULL -> (B, Cout, Ho, Wo) with Ho = (H + 2·pad_h − dil_h·(kh − 1) − 1)
+ * / stride_h + 1 (and likewise for W). pad_h, pad_w: zero padding, or HN_PAD_SAME. */
+hn_tensor *hn_conv2d(hn_graph *g, hn_tensor *x, hn_tensor *w, hn_tensor *b, int64_t stride_h, int64_t stride_w,
+                     int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w);
+/* 1-D convolution: x (B, Cin, L), w (Cout, Cin, k), b (Cout) or NULL -> (B, Cout, Lo). */
+hn_tensor *hn_conv1d(hn_graph *g, hn_tensor *x, hn_tensor *w, hn_tensor *b, int64_t stride, int64_t pad,
+                     int64_t dil);
+/* Transposed 2-D convolution (the gradient of conv2d with respect to its input;
+ * upsampling): x (B, Cin, H, W), w (Cin, Cout, kh, kw) as PyTorch stores it, b (Cout)
+ * or NULL -> (B, Cout, Ho, Wo), Ho = (H − 1)·stride_h − 2·pad_h + dil_h·(kh − 1) +
+ * out_pad_h + 1. out_pad resolves the output size when stride > 1 (smaller than
+ * the stride or the dilation). */
+hn_tensor *hn_conv_transpose2d(hn_graph *g, hn_tensor *x, hn_tensor *w, hn_tensor *b, int64_t stride_h,
+                               int64_t stride_w, int64_t pad_h, int64_t pad_w, int64_t out_pad_h, int64_t out_pad_w,
+                               int64_t dil_h, int64_t dil_w);
+
+/* Max / average pooling over kh×kw windows moved by stride, x (B, C, H, W) ->
+ * (B, C, Ho, Wo), Ho = (H + 2·pad_h − kh) / stride_h + 1 (floor). Padding is at
+ * most half the kernel; max pooling ignores padded positions, average pooling
+ * counts them as zeros (PyTorch's count_include_pad). The 1-D forms take
+ * (B, C, L). Max pooling routes the gradient to the first maximum. */
+hn_tensor *hn_maxpool2d(hn_graph *g, hn_tensor *x, int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w,
+                        int64_t pad_h, int64_t pad_w);
+hn_tensor *hn_avgpool2d(hn_graph *g, hn_tensor *x, int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w,
+                        int64_t pad_h, int64_t pad_w);
+hn_tensor *hn_maxpool1d(hn_graph *g, hn_tensor *x, int64_t k, int64_t stride, int64_t pad);
+hn_tensor *hn_avgpool1d(hn_graph *g, hn_tensor *x, int64_t k, int64_t stride, int64_t pad);
+/* Mean over every position of each channel: x (B, C, ...) -> (B, C). */
+hn_tensor *hn_global_avgpool(hn_graph *g, hn_tensor *x);
+/* x (B, ...) -> (B, N): every dimension after the batch one, flattened (a reshape). */
+hn_tensor *hn_flatten(hn_graph *g, hn_tensor *x);
+
+/* --- recurrent cells (fused; the layers in hepnn/layers_deep.h unroll them) ---- */
+
+/* LSTM step from the gate pre-activations, in PyTorch's order (input, forget,
+ * cell, output): gates = gx + gh, i = σ, f = σ, g = tanh, o = σ,
+ * c = f·c_prev + i·g, h = o·tanh(c). gx (B, 4H) or (B, 1, 4H) (input part with
+ * bias), gh (B, 4H) (hidden part), c_prev (B, H); gh and c_prev are NULL together
+ * for the first step (zero state). Returns (B, 2H) = [h, c]: slice it. */
+hn_tensor *hn_lstm_cell(hn_graph *g, hn_tensor *gx, hn_tensor *gh, hn_tensor *c_prev);
+/* GRU step in PyTorch's convention (gates reset, update, new):
+ * r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r·gh_n), h = (1 − z)·n + z·h_prev.
+ * gx (B, 3H) or (B, 1, 3H), gh (B, 3H) = h_prev·W_hhᵀ + b_hh, or the bias b_hh (3H)
+ * alone for the first step, when h_prev is NULL (zero state). Returns h (B, H). */
+hn_tensor *hn_gru_cell(hn_graph *g, hn_tensor *gx, hn_tensor *gh, hn_tensor *h_prev);
+
 /* --- losses --------------------------------------------------------------------
  * Each returns a scalar: L = (1/B) Σ_i w_i · l_i over the B examples (rows) of
  * the batch, with per-example weights w (B) — HEP event weights, which may be

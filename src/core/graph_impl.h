@@ -46,7 +46,14 @@
     X(LOSS_BCE, loss_bce, "loss_bce", 2, 3, hn_infer_loss_pair)             \
     X(LOSS_CE, loss_ce, "loss_cross_entropy", 2, 3, hn_infer_loss_class)    \
     X(LOSS_NLL, loss_nll, "loss_nll", 2, 3, hn_infer_loss_class)            \
-    X(LOSS_KL_GAUSS, loss_kl_gauss, "loss_kl_gauss", 2, 3, hn_infer_loss_pair)
+    X(LOSS_KL_GAUSS, loss_kl_gauss, "loss_kl_gauss", 2, 3, hn_infer_loss_pair) \
+    X(CONV, conv, "conv", 2, 3, hn_infer_conv)                              \
+    X(CONV_TRANSPOSE, conv_transpose, "conv_transpose", 2, 3, hn_infer_conv_transpose) \
+    X(MAXPOOL, maxpool, "maxpool", 1, 1, hn_infer_pool)                     \
+    X(AVGPOOL, avgpool, "avgpool", 1, 1, hn_infer_pool)                     \
+    X(GLOBAL_AVGPOOL, global_avgpool, "global_avgpool", 1, 1, hn_infer_global_pool) \
+    X(LSTM_CELL, lstm_cell, "lstm_cell", 1, 3, hn_infer_lstm_cell)          \
+    X(GRU_CELL, gru_cell, "gru_cell", 2, 3, hn_infer_gru_cell)
 
 typedef enum hn_op {
     HN_OP_LEAF = 0, /* inputs, parameters and states: no op */

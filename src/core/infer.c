@@ -257,3 +257,187 @@ hn_status hn_infer_batchnorm(hn_tensor *y, hn_error *err)
     y->aux_len = 2 * x->shape[1] + 1; /* mean, 1/σ per channel; whether they came from the batch */
     return HN_OK;
 }
+
+/* --- deep architectures: convolution, pooling, recurrent cells ---------------- */
+
+/* The spatial view of a (B, C, L) or (B, C, H, W) tensor: H = 1 for 1-D. */
+static void spatial(const hn_tensor *x, int64_t *h, int64_t *w)
+{
+    *h = x->ndim == 4 ? x->shape[2] : 1;
+    *w = x->shape[x->ndim - 1];
+}
+
+/* x (B, Cin, [H,] W), w (Cout, Cin, [kh,] kw), b (Cout) optional.
+ * ip = {stride_h, stride_w, pad_top, pad_left, dil_h, dil_w, pad_bottom, pad_right}.
+ * aux: the columns of every image (B, Cin·kh·kw, Ho·Wo) and, when x needs a
+ * gradient, their gradient (backward may run twice after one forward, so the
+ * columns are kept). */
+hn_status hn_infer_conv(hn_tensor *y, hn_error *err)
+{
+    const hn_tensor *x = y->src[0], *w = y->src[1];
+    char s1[64], s2[64];
+    if ((x->ndim != 3 && x->ndim != 4) || w->ndim != x->ndim || w->shape[1] != x->shape[1])
+        return hn_error_set(err, HN_ERR_SHAPE,
+                            "conv: x %s must be (B, C, L) or (B, C, H, W) and w %s (Cout, C, k) or (Cout, C, kh, kw) "
+                            "with the same C",
+                            sh(x, s1), sh(w, s2));
+    if (y->n_src == 3 && hn_shape_numel(y->src[2]->ndim, y->src[2]->shape) != w->shape[0])
+        return hn_error_set(err, HN_ERR_SHAPE, "conv: bias %s must hold one value per output channel of w %s",
+                            sh(y->src[2], s1), sh(w, s2));
+    const int64_t *p = y->ip;
+    for (int i = 0; i < 8; i++)
+        if (p[i] < ((i < 2 || i == 4 || i == 5) ? 1 : 0))
+            return hn_error_set(err, HN_ERR_ARG, "conv: stride %lldx%lld, dilation %lldx%lld must be >= 1 and padding "
+                                "(%lld, %lld, %lld, %lld) >= 0", (long long)p[0], (long long)p[1], (long long)p[4],
+                                (long long)p[5], (long long)p[2], (long long)p[3], (long long)p[6], (long long)p[7]);
+    int64_t h, wd, kh, kw;
+    spatial(x, &h, &wd);
+    spatial(w, &kh, &kw);
+    int64_t eh = p[4] * (kh - 1) + 1, ew = p[5] * (kw - 1) + 1; /* dilated kernel extent */
+    int64_t hp = h + p[2] + p[6], wp = wd + p[3] + p[7];
+    if (hp < eh || wp < ew)
+        return hn_error_set(err, HN_ERR_SHAPE, "conv: kernel %s (dilated %lldx%lld) larger than padded input %s",
+                            sh(w, s2), (long long)eh, (long long)ew, sh(x, s1));
+    int64_t ho = (hp - eh) / p[0] + 1, wo = (wp - ew) / p[1] + 1;
+    copy_shape(y, x);
+    y->shape[1] = w->shape[0];
+    if (x->ndim == 4)
+        y->shape[2] = ho;
+    y->shape[y->ndim - 1] = wo;
+    int64_t rows = x->shape[0] * ho * wo;
+    int64_t k = x->shape[1] * kh * kw; /* the columns' gradient only when x needs one (not a network input) */
+    y->aux_len = rows * (x->requires_grad ? 2 : 1) * k;
+    return HN_OK;
+}
+
+/* x (B, Cin, H, W), w (Cin, Cout, kh, kw) (PyTorch's layout), b (Cout) optional.
+ * ip = {stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out_pad_h, out_pad_w}.
+ * aux: x in row order (B·H·W, Cin), the columns (B·H·W, Cout·kh·kw), and a
+ * (B·H·W, Cin) scratch for backward. */
+hn_status hn_infer_conv_transpose(hn_tensor *y, hn_error *err)
+{
+    const hn_tensor *x = y->src[0], *w = y->src[1];
+    char s1[64], s2[64];
+    if (x->ndim != 4 || w->ndim != 4 || w->shape[0] != x->shape[1])
+        return hn_error_set(err, HN_ERR_SHAPE, "conv_transpose: x %s must be (B, Cin, H, W) and w %s (Cin, Cout, kh, kw)",
+                            sh(x, s1), sh(w, s2));
+    if (y->n_src == 3 && hn_shape_numel(y->src[2]->ndim, y->src[2]->shape) != w->shape[1])
+        return hn_error_set(err, HN_ERR_SHAPE, "conv_transpose: bias %s must hold one value per output channel of w %s",
+                            sh(y->src[2], s1), sh(w, s2));
+    const int64_t *p = y->ip;
+    if (p[0] < 1 || p[1] < 1 || p[4] < 1 || p[5] < 1 || p[2] < 0 || p[3] < 0 || p[6] < 0 || p[7] < 0 ||
+        (p[6] >= p[0] && p[6] >= p[4]) || (p[7] >= p[1] && p[7] >= p[5]))
+        return hn_error_set(err, HN_ERR_ARG,
+                            "conv_transpose: stride %lldx%lld and dilation %lldx%lld must be >= 1, padding %lldx%lld "
+                            ">= 0, output padding %lldx%lld smaller than stride or dilation",
+                            (long long)p[0], (long long)p[1], (long long)p[4], (long long)p[5], (long long)p[2],
+                            (long long)p[3], (long long)p[6], (long long)p[7]);
+    int64_t kh = w->shape[2], kw = w->shape[3];
+    int64_t ho = (x->shape[2] - 1) * p[0] - 2 * p[2] + p[4] * (kh - 1) + p[6] + 1;
+    int64_t wo = (x->shape[3] - 1) * p[1] - 2 * p[3] + p[5] * (kw - 1) + p[7] + 1;
+    if (ho < 1 || wo < 1)
+        return hn_error_set(err, HN_ERR_SHAPE, "conv_transpose: x %s and w %s give an empty output (%lld x %lld)",
+                            sh(x, s1), sh(w, s2), (long long)ho, (long long)wo);
+    y->ndim = 4;
+    y->shape[0] = x->shape[0];
+    y->shape[1] = w->shape[1];
+    y->shape[2] = ho;
+    y->shape[3] = wo;
+    int64_t rows = x->shape[0] * x->shape[2] * x->shape[3];
+    y->aux_len = rows * (2 * x->shape[1] + w->shape[1] * kh * kw);
+    return HN_OK;
+}
+
+/* x (B, C, [H,] W); ip = {kh, kw, stride_h, stride_w, pad_h, pad_w}.
+ * Max pooling keeps the flat index of each maximum in aux. */
+hn_status hn_infer_pool(hn_tensor *y, hn_error *err)
+{
+    const hn_tensor *x = y->src[0];
+    const int64_t *p = y->ip;
+    char s[64];
+    if (x->ndim != 3 && x->ndim != 4)
+        return hn_error_set(err, HN_ERR_SHAPE, "%s: x %s must be (B, C, L) or (B, C, H, W)", OPNAME(y), sh(x, s));
+    if (p[0] < 1 || p[1] < 1 || p[2] < 1 || p[3] < 1 || p[4] < 0 || p[5] < 0 || 2 * p[4] > p[0] ||
+        2 * p[5] > p[1])
+        return hn_error_set(err, HN_ERR_ARG,
+                            "%s: kernel %lldx%lld and stride %lldx%lld must be >= 1, padding %lldx%lld at most half "
+                            "the kernel",
+                            OPNAME(y), (long long)p[0], (long long)p[1], (long long)p[2], (long long)p[3],
+                            (long long)p[4], (long long)p[5]);
+    int64_t h, w;
+    spatial(x, &h, &w);
+    if (h + 2 * p[4] < p[0] || w + 2 * p[5] < p[1])
+        return hn_error_set(err, HN_ERR_SHAPE, "%s: kernel %lldx%lld larger than padded input %s", OPNAME(y),
+                            (long long)p[0], (long long)p[1], sh(x, s));
+    copy_shape(y, x);
+    if (x->ndim == 4)
+        y->shape[2] = (h + 2 * p[4] - p[0]) / p[2] + 1;
+    y->shape[y->ndim - 1] = (w + 2 * p[5] - p[1]) / p[3] + 1;
+    y->aux_len = y->op == HN_OP_MAXPOOL ? hn_shape_numel(y->ndim, y->shape) : 0;
+    return HN_OK;
+}
+
+/* x (B, C, ...) -> (B, C) */
+hn_status hn_infer_global_pool(hn_tensor *y, hn_error *err)
+{
+    const hn_tensor *x = y->src[0];
+    char s[64];
+    if (x->ndim < 3)
+        return hn_error_set(err, HN_ERR_SHAPE, "global_avgpool: x %s must be (B, C, ...) with positions", sh(x, s));
+    y->ndim = 2;
+    y->shape[0] = x->shape[0];
+    y->shape[1] = x->shape[1];
+    return HN_OK;
+}
+
+/* gx (B, [1,] 4H) and, after the first step, gh (B, 4H) and c_prev (B, H)
+ * -> (B, 2H) = [h, c]. aux: the activated gates (B, 4H) and tanh(c) (B, H). */
+hn_status hn_infer_lstm_cell(hn_tensor *y, hn_error *err)
+{
+    const hn_tensor *gx = y->src[0];
+    char s1[64], s2[64], s3[64];
+    int64_t b = gx->shape[0], h4 = gx->shape[gx->ndim - 1];
+    if (gx->ndim < 2 || h4 % 4 || hn_shape_numel(gx->ndim, gx->shape) != b * h4)
+        return hn_error_set(err, HN_ERR_SHAPE, "lstm_cell: gates %s must be (B, 4H) or (B, 1, 4H)", sh(gx, s1));
+    int64_t h = h4 / 4;
+    if (y->n_src == 2)
+        return hn_error_set(err, HN_ERR_ARG, "lstm_cell: give gx alone (first step) or gx, gh and c_prev");
+    if (y->n_src == 3) {
+        const hn_tensor *gh = y->src[1], *c = y->src[2];
+        if (hn_shape_numel(gh->ndim, gh->shape) != b * h4 || gh->shape[0] != b ||
+            hn_shape_numel(c->ndim, c->shape) != b * h || c->shape[0] != b)
+            return hn_error_set(err, HN_ERR_SHAPE, "lstm_cell: gx %s, gh %s (B, 4H) and c_prev %s (B, H) do not agree",
+                                sh(gx, s1), sh(gh, s2), sh(c, s3));
+    }
+    y->ndim = 2;
+    y->shape[0] = b;
+    y->shape[1] = 2 * h;
+    y->aux_len = 5 * b * h;
+    return HN_OK;
+}
+
+/* gx (B, [1,] 3H), gh (B, 3H) or (3H) (a bias alone, first step), h_prev
+ * (B, H) after the first step -> h (B, H). aux: r, z, n (B, 3H). */
+hn_status hn_infer_gru_cell(hn_tensor *y, hn_error *err)
+{
+    const hn_tensor *gx = y->src[0], *gh = y->src[1];
+    char s1[64], s2[64], s3[64];
+    int64_t b = gx->shape[0], h3 = gx->shape[gx->ndim - 1];
+    if (gx->ndim < 2 || h3 % 3 || hn_shape_numel(gx->ndim, gx->shape) != b * h3)
+        return hn_error_set(err, HN_ERR_SHAPE, "gru_cell: gates %s must be (B, 3H) or (B, 1, 3H)", sh(gx, s1));
+    int64_t h = h3 / 3, ngh = hn_shape_numel(gh->ndim, gh->shape);
+    if (gh->shape[gh->ndim - 1] != h3 || (ngh != h3 && ngh != b * h3))
+        return hn_error_set(err, HN_ERR_SHAPE, "gru_cell: gh %s must be (B, 3H) or (3H) for gx %s", sh(gh, s2),
+                            sh(gx, s1));
+    if (y->n_src == 3) {
+        const hn_tensor *hp = y->src[2];
+        if (hn_shape_numel(hp->ndim, hp->shape) != b * h || hp->shape[0] != b)
+            return hn_error_set(err, HN_ERR_SHAPE, "gru_cell: h_prev %s must be (B, H) for gx %s", sh(hp, s3),
+                                sh(gx, s1));
+    }
+    y->ndim = 2;
+    y->shape[0] = b;
+    y->shape[1] = h;
+    y->aux_len = 3 * b * h;
+    return HN_OK;
+}

@@ -159,3 +159,117 @@ hn_tensor *hn_loss_kl_gauss(hn_graph *g, hn_tensor *mu, hn_tensor *logvar, hn_te
 {
     return loss(g, HN_OP_LOSS_KL_GAUSS, mu, logvar, w, 0.0f);
 }
+
+/* --- convolution, pooling, recurrent cells ------------------------------------ */
+
+/* The padding (before, after) that gives ceil(n / stride) outputs. */
+static void same_pad(int64_t n, int64_t k, int64_t stride, int64_t dil, int64_t *before, int64_t *after)
+{
+    int64_t out = (n + stride - 1) / stride, total = (out - 1) * stride + dil * (k - 1) + 1 - n;
+    if (total < 0)
+        total = 0;
+    *before = total / 2;
+    *after = total - *before;
+}
+
+static hn_tensor *conv_node(hn_graph *g, hn_tensor *x, hn_tensor *w, hn_tensor *b, const int64_t *stride,
+                            const int64_t *pad, const int64_t *dil)
+{
+    if (!x || !w)
+        return hn_graph_fail(g, HN_ERR_ARG, "conv: x or w is NULL");
+    int nd = x->ndim;
+    int64_t ip[8] = {stride[0], stride[1], pad[0], pad[1], dil[0], dil[1], pad[0], pad[1]};
+    for (int a = 0; a < 2; a++) {
+        if (pad[a] != HN_PAD_SAME)
+            continue;
+        int64_t n = a == 0 ? (nd == 4 ? x->shape[2] : 1) : x->shape[nd - 1];
+        int64_t k = a == 0 ? (w->ndim == 4 ? w->shape[2] : 1) : w->shape[w->ndim - 1];
+        if (stride[a] < 1 || dil[a] < 1)
+            break; /* infer reports it */
+        same_pad(n, k, stride[a], dil[a], &ip[2 + a], &ip[6 + a]);
+    }
+    hn_tensor *src[3] = {x, w, b};
+    return hn_node_new(g, HN_OP_CONV, src, b ? 3 : 2, ip, NULL);
+}
+
+hn_tensor *hn_conv2d(hn_graph *g, hn_tensor *x, hn_tensor *w, hn_tensor *b, int64_t stride_h, int64_t stride_w,
+                     int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w)
+{
+    if (x && x->ndim != 4)
+        return hn_graph_fail(g, HN_ERR_SHAPE, "conv2d: x '%s' has %d dimensions, (B, C, H, W) expected", x->name,
+                             x->ndim);
+    return conv_node(g, x, w, b, (int64_t[]){stride_h, stride_w}, (int64_t[]){pad_h, pad_w},
+                     (int64_t[]){dil_h, dil_w});
+}
+
+hn_tensor *hn_conv1d(hn_graph *g, hn_tensor *x, hn_tensor *w, hn_tensor *b, int64_t stride, int64_t pad,
+                     int64_t dil)
+{
+    if (x && x->ndim != 3)
+        return hn_graph_fail(g, HN_ERR_SHAPE, "conv1d: x '%s' has %d dimensions, (B, C, L) expected", x->name,
+                             x->ndim);
+    return conv_node(g, x, w, b, (int64_t[]){1, stride}, (int64_t[]){0, pad}, (int64_t[]){1, dil});
+}
+
+hn_tensor *hn_conv_transpose2d(hn_graph *g, hn_tensor *x, hn_tensor *w, hn_tensor *b, int64_t stride_h,
+                               int64_t stride_w, int64_t pad_h, int64_t pad_w, int64_t out_pad_h, int64_t out_pad_w,
+                               int64_t dil_h, int64_t dil_w)
+{
+    hn_tensor *src[3] = {x, w, b};
+    int64_t ip[8] = {stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out_pad_h, out_pad_w};
+    return hn_node_new(g, HN_OP_CONV_TRANSPOSE, src, b ? 3 : 2, ip, NULL);
+}
+
+static hn_tensor *pool(hn_graph *g, hn_op op, hn_tensor *x, int nd, int64_t kh, int64_t kw, int64_t sh,
+                       int64_t sw, int64_t ph, int64_t pw)
+{
+    if (x && x->ndim != nd)
+        return hn_graph_fail(g, HN_ERR_SHAPE, "%s: x '%s' has %d dimensions, %d expected", hn_op_defs[op].name,
+                             x->name, x->ndim, nd);
+    int64_t ip[8] = {kh, kw, sh, sw, ph, pw};
+    return hn_node_new(g, op, &x, 1, ip, NULL);
+}
+
+hn_tensor *hn_maxpool2d(hn_graph *g, hn_tensor *x, int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w,
+                        int64_t pad_h, int64_t pad_w)
+{
+    return pool(g, HN_OP_MAXPOOL, x, 4, kh, kw, stride_h, stride_w, pad_h, pad_w);
+}
+hn_tensor *hn_avgpool2d(hn_graph *g, hn_tensor *x, int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w,
+                        int64_t pad_h, int64_t pad_w)
+{
+    return pool(g, HN_OP_AVGPOOL, x, 4, kh, kw, stride_h, stride_w, pad_h, pad_w);
+}
+hn_tensor *hn_maxpool1d(hn_graph *g, hn_tensor *x, int64_t k, int64_t stride, int64_t pad)
+{
+    return pool(g, HN_OP_MAXPOOL, x, 3, 1, k, 1, stride, 0, pad);
+}
+hn_tensor *hn_avgpool1d(hn_graph *g, hn_tensor *x, int64_t k, int64_t stride, int64_t pad)
+{
+    return pool(g, HN_OP_AVGPOOL, x, 3, 1, k, 1, stride, 0, pad);
+}
+hn_tensor *hn_global_avgpool(hn_graph *g, hn_tensor *x) { return unary(g, HN_OP_GLOBAL_AVGPOOL, x); }
+
+hn_tensor *hn_flatten(hn_graph *g, hn_tensor *x)
+{
+    if (!x)
+        return hn_graph_fail(g, HN_ERR_ARG, "flatten: x is NULL");
+    int64_t n = 1;
+    for (int i = 1; i < x->ndim; i++)
+        n *= x->shape[i];
+    return hn_reshape(g, x, 2, (int64_t[]){-1, n});
+}
+
+hn_tensor *hn_lstm_cell(hn_graph *g, hn_tensor *gx, hn_tensor *gh, hn_tensor *c_prev)
+{
+    if ((gh == NULL) != (c_prev == NULL))
+        return hn_graph_fail(g, HN_ERR_ARG, "lstm_cell: gh and c_prev must be given together (or both NULL)");
+    hn_tensor *src[3] = {gx, gh, c_prev};
+    return hn_node_new(g, HN_OP_LSTM_CELL, src, gh ? 3 : 1, NULL, NULL);
+}
+
+hn_tensor *hn_gru_cell(hn_graph *g, hn_tensor *gx, hn_tensor *gh, hn_tensor *h_prev)
+{
+    hn_tensor *src[3] = {gx, gh, h_prev};
+    return hn_node_new(g, HN_OP_GRU_CELL, src, h_prev ? 3 : 2, NULL, NULL);
+}

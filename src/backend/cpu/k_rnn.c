@@ -1,0 +1,233 @@
+/* Fused recurrent cells: one LSTM or GRU time step from gate pre-activations.
+ * The matrix products stay outside (matmul ops, so BLAS does them, and the
+ * input part of all steps is one product); the cell fuses the dozen
+ * elementwise ops of a step into one pass. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "backend/cpu/cpu.h"
+
+/* gcc needs the hint to vectorise the gate loops; clang vectorises them on its
+ * own and, at the sanitizer build's -O1, would fail (and warn about) the hint. */
+#if defined(__clang__)
+#define HN_SIMD
+#else
+#define HN_SIMD _Pragma("omp simd")
+#endif
+
+/* exp for the gates, written so the compiler can vectorise the loops that
+ * call it (libm's expf and tanhf are scalar calls and took half the time of an
+ * LSTM step): x = n·ln 2 + r with |r| <= ln2/2, exp(r) by its Taylor series to
+ * r^7 (truncation below 1e-8 relative, under float rounding), times 2^n built
+ * in the exponent bits. Inputs are clamped to [−87, 88], where 2^n stays a
+ * normal float; exp(−87) ≈ 1.6e-38 is zero for every use here. */
+static inline float exp_gate(float x)
+{
+    x = x < -87.0f ? -87.0f : x; /* ternaries, not fminf/fmaxf: those only vectorise with finite-math */
+    x = x > 88.0f ? 88.0f : x;
+    /* round to nearest by adding and removing 1.5·2^23 (no branch, no floorf) */
+    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693145752f - n * 1.42860677e-6f; /* ln 2 split in two for an exact n·ln2_hi */
+    float p = 1.0f / 5040.0f;
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    union {
+        int32_t i;
+        float f;
+    } scale = {.i = ((int32_t)n + 127) << 23};
+    return p * scale.f;
+}
+
+static inline float sigm(float v) { return 1.0f / (1.0f + exp_gate(-v)); }
+/* tanh from one exp of −2|x|: (1 − e)/(1 + e) with the sign of x; absolute
+ * error of a few 1e-8 near 0, where the difference cancels. */
+static inline float tanh_gate(float v)
+{
+    float e = exp_gate(-2.0f * fabsf(v)), t = (1.0f - e) / (1.0f + e);
+    return copysignf(t, v);
+}
+
+/* gx (B, 4H), gh (B, 4H), c_prev (B, H) -> y (B, 2H) = [h, c];
+ * aux: i, f, g, o (B, 4H) after activation, then tanh(c) (B, H).
+ * One example's row; the loops are branch-free so they vectorise. */
+static void lstm_row(const float *restrict px, const float *restrict ph, const float *restrict cp, float *restrict a,
+                     float *restrict tc, float *restrict yn, int64_t h)
+{
+    if (ph) {
+HN_SIMD
+        for (int64_t j = 0; j < 4 * h; j++)
+            a[j] = px[j] + ph[j];
+    } else {
+        memcpy(a, px, sizeof(float) * (size_t)(4 * h));
+    }
+HN_SIMD
+    for (int64_t j = 0; j < 2 * h; j++) /* i, f */
+        a[j] = sigm(a[j]);
+HN_SIMD
+    for (int64_t j = 2 * h; j < 3 * h; j++) /* g */
+        a[j] = tanh_gate(a[j]);
+HN_SIMD
+    for (int64_t j = 3 * h; j < 4 * h; j++) /* o */
+        a[j] = sigm(a[j]);
+    if (cp) {
+HN_SIMD
+        for (int64_t j = 0; j < h; j++)
+            yn[h + j] = a[j] * a[2 * h + j] + a[h + j] * cp[j];
+    } else {
+HN_SIMD
+        for (int64_t j = 0; j < h; j++)
+            yn[h + j] = a[j] * a[2 * h + j];
+    }
+HN_SIMD
+    for (int64_t j = 0; j < h; j++) {
+        float t = tanh_gate(yn[h + j]);
+        tc[j] = t;
+        yn[j] = a[3 * h + j] * t;
+    }
+}
+
+hn_status hn_cpu_lstm_cell_fwd(hn_graph *gr, hn_tensor *y, hn_error *err)
+{
+    (void)gr;
+    (void)err;
+    int64_t b = y->shape[0], h = y->shape[1] / 2;
+    const float *gx = y->src[0]->data;
+    const float *gh = y->n_src == 3 ? y->src[1]->data : NULL, *cp = y->n_src == 3 ? y->src[2]->data : NULL;
+    float *act = y->aux, *tc = y->aux + 4 * b * h;
+#pragma omp parallel for if (b * h * 4 > HN_PAR_MIN) schedule(static)
+    for (int64_t n = 0; n < b; n++)
+        lstm_row(gx + n * 4 * h, gh ? gh + n * 4 * h : NULL, cp ? cp + n * h : NULL, act + n * 4 * h, tc + n * h,
+                 y->data + n * 2 * h, h);
+    return HN_OK;
+}
+
+/* One example's row of the LSTM backward when gx, gh and c_prev all need
+ * gradients: dh, dc -> the four gates' pre-activation gradients, added to
+ * both gx and gh, and dc·f to c_prev. */
+static void lstm_row_bwd(const float *restrict a, const float *restrict tc, const float *restrict dy,
+                         const float *restrict cp, float *restrict ggx, float *restrict ggh, float *restrict gcp,
+                         int64_t h)
+{
+HN_SIMD
+    for (int64_t j = 0; j < h; j++) {
+        float i = a[j], f = a[h + j], g = a[2 * h + j], o = a[3 * h + j], t = tc[j];
+        float dh = dy[j], dc = dy[h + j] + dh * o * (1.0f - t * t);
+        float di = dc * g * i * (1.0f - i), df = dc * cp[j] * f * (1.0f - f);
+        float dg = dc * i * (1.0f - g * g), d_o = dh * t * o * (1.0f - o);
+        ggx[j] += di;
+        ggh[j] += di;
+        ggx[h + j] += df;
+        ggh[h + j] += df;
+        ggx[2 * h + j] += dg;
+        ggh[2 * h + j] += dg;
+        ggx[3 * h + j] += d_o;
+        ggh[3 * h + j] += d_o;
+        gcp[j] += dc * f;
+    }
+}
+
+hn_status hn_cpu_lstm_cell_bwd(hn_graph *gr, hn_tensor *y, hn_error *err)
+{
+    (void)gr;
+    (void)err;
+    int64_t b = y->shape[0], h = y->shape[1] / 2;
+    int full = y->n_src == 3;
+    const float *cp = full ? y->src[2]->data : NULL;
+    float *ggx = hn_src_grad(y, 0), *ggh = full ? hn_src_grad(y, 1) : NULL, *gcp = full ? hn_src_grad(y, 2) : NULL;
+    const float *act = y->aux, *tc = y->aux + 4 * b * h;
+#pragma omp parallel for if (b * h * 4 > HN_PAR_MIN) schedule(static)
+    for (int64_t n = 0; n < b; n++) {
+        const float *a = act + n * 4 * h, *dy = y->grad + n * 2 * h;
+        if (ggx && ggh && gcp) { /* every step after the first: a branch-free loop that vectorises */
+            lstm_row_bwd(a, tc + n * h, dy, cp + n * h, ggx + n * 4 * h, ggh + n * 4 * h, gcp + n * h, h);
+            continue;
+        }
+        for (int64_t j = 0; j < h; j++) {
+            float i = a[j], f = a[h + j], g = a[2 * h + j], o = a[3 * h + j], t = tc[n * h + j];
+            float dh = dy[j], dc = dy[h + j] + dh * o * (1.0f - t * t);
+            float c_prev = cp ? cp[n * h + j] : 0.0f;
+            float d[4] = {dc * g * i * (1.0f - i), dc * c_prev * f * (1.0f - f), dc * i * (1.0f - g * g),
+                          dh * t * o * (1.0f - o)};
+            for (int k = 0; k < 4; k++) {
+                int64_t at = n * 4 * h + k * h + j;
+                if (ggx)
+                    ggx[at] += d[k];
+                if (ggh)
+                    ggh[at] += d[k];
+            }
+            if (gcp)
+                gcp[n * h + j] += dc * f;
+        }
+    }
+    return HN_OK;
+}
+
+/* gx (B, 3H), gh (B, 3H) or (3H), h_prev (B, H) or none -> h (B, H);
+ * aux: r, z, n (B, 3H). */
+hn_status hn_cpu_gru_cell_fwd(hn_graph *gr, hn_tensor *y, hn_error *err)
+{
+    (void)gr;
+    (void)err;
+    int64_t b = y->shape[0], h = y->shape[1];
+    const hn_tensor *ght = y->src[1];
+    int bcast = hn_numel(ght) == 3 * h;
+    const float *gx = y->src[0]->data, *gh = ght->data, *hp = y->n_src == 3 ? y->src[2]->data : NULL;
+#pragma omp parallel for if (b * h * 3 > HN_PAR_MIN) schedule(static)
+    for (int64_t n = 0; n < b; n++) {
+        const float *px = gx + n * 3 * h, *ph = bcast ? gh : gh + n * 3 * h;
+        float *a = y->aux + n * 3 * h;
+        for (int64_t j = 0; j < h; j++) {
+            float r = sigm(px[j] + ph[j]), z = sigm(px[h + j] + ph[h + j]);
+            float nn = tanh_gate(px[2 * h + j] + r * ph[2 * h + j]);
+            a[j] = r;
+            a[h + j] = z;
+            a[2 * h + j] = nn;
+            y->data[n * h + j] = nn + z * ((hp ? hp[n * h + j] : 0.0f) - nn);
+        }
+    }
+    return HN_OK;
+}
+
+hn_status hn_cpu_gru_cell_bwd(hn_graph *gr, hn_tensor *y, hn_error *err)
+{
+    (void)gr;
+    (void)err;
+    int64_t b = y->shape[0], h = y->shape[1];
+    const hn_tensor *ght = y->src[1];
+    int bcast = hn_numel(ght) == 3 * h, full = y->n_src == 3;
+    const float *gh = ght->data, *hp = full ? y->src[2]->data : NULL;
+    float *ggx = hn_src_grad(y, 0), *ggh = hn_src_grad(y, 1), *ghp = full ? hn_src_grad(y, 2) : NULL;
+    /* A broadcast gh (the first step's bias) sums over the batch: serially, so
+     * the order is fixed. */
+#pragma omp parallel for if (!bcast && b * h * 3 > HN_PAR_MIN) schedule(static)
+    for (int64_t n = 0; n < b; n++) {
+        const float *a = y->aux + n * 3 * h, *ph = bcast ? gh : gh + n * 3 * h;
+        float *dgh = ggh ? (bcast ? ggh : ggh + n * 3 * h) : NULL, *dgx = ggx ? ggx + n * 3 * h : NULL;
+        for (int64_t j = 0; j < h; j++) {
+            float r = a[j], z = a[h + j], nn = a[2 * h + j], dh = y->grad[n * h + j];
+            float hprev = hp ? hp[n * h + j] : 0.0f;
+            float dpn = dh * (1.0f - z) * (1.0f - nn * nn);
+            float dpz = dh * (hprev - nn) * z * (1.0f - z);
+            float dpr = dpn * ph[2 * h + j] * r * (1.0f - r);
+            if (dgx) {
+                dgx[j] += dpr;
+                dgx[h + j] += dpz;
+                dgx[2 * h + j] += dpn;
+            }
+            if (dgh) {
+                dgh[j] += dpr;
+                dgh[h + j] += dpz;
+                dgh[2 * h + j] += dpn * r;
+            }
+            if (ghp)
+                ghp[n * h + j] += dh * z;
+        }
+    }
+    return HN_OK;
+}
