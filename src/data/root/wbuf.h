@@ -16,9 +16,11 @@ typedef struct wbuf {
     int bad;
 } wbuf;
 
+/* Room for n more bytes: where they go, or NULL when memory ran out (and
+ * for n == 0 on a buffer never grown: callers write nothing then). */
 static inline uint8_t *wb_room(wbuf *b, size_t n)
 {
-    if (b->bad)
+    if (b->bad || (n == 0 && !b->p))
         return NULL;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
