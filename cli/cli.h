@@ -17,6 +17,7 @@ int hn_cmd_demo(int argc, char **argv);
 int hn_cmd_train(int argc, char **argv);
 int hn_cmd_eval(int argc, char **argv);
 int hn_cmd_apply(int argc, char **argv);
+int hn_cmd_info(int argc, char **argv);
 int hn_cmd_root(int argc, char **argv);
 
 #endif

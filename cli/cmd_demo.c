@@ -122,6 +122,8 @@ int hn_cmd_demo(int argc, char **argv)
     const char *titles[2] = {"== run 1: a deep network on the 16 low-level features ==",
                              "== run 2: the same network on low- and high-level features (22) =="};
     const char *names[2] = {"low", "all"};
+    const char *report_titles[2] = {"hepnn demo: a deep network on the 16 low-level features",
+                                    "hepnn demo: the same network on the low- and high-level features"};
     int nfeat[2] = {HN_TOY_N_LOW, HN_TOY_N_FEATURES};
     hn_train_outcome out[2];
     for (int r = 0; r < 2; r++) {
@@ -130,7 +132,11 @@ int hn_cmd_demo(int argc, char **argv)
         char *cfg = config(outdir, nfeat[r], epochs);
         if (!cfg)
             return 1;
-        hn_train_options opt = {.config_text = cfg, .outdir = dir, .title = titles[r]};
+        char note[256];
+        snprintf(note, sizeof note, "%.4f with the low-level features only, %s", r ? out[0].test.roc.auc : 0.0,
+                 r ? "from run 1 (low/report.html)" : "");
+        hn_train_options opt = {.config_text = cfg, .outdir = dir, .title = titles[r], .report_title = report_titles[r],
+                                .report_note_key = r ? "comparison: test AUC" : NULL, .report_note = r ? note : NULL};
         int rc = hn_train_run(&opt, &out[r]);
         free(cfg);
         if (rc)

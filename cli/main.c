@@ -9,7 +9,8 @@ static const struct hn_cli_command commands[] = {
     {"train", "train a network described by a configuration file", hn_cmd_train},
     {"eval", "the figures of a trained model on data", hn_cmd_eval},
     {"apply", "write a model's output for every event of a file", hn_cmd_apply},
-    {"demo", "train a small network and print its progress", hn_cmd_demo},
+    {"info", "describe a trained model", hn_cmd_info},
+    {"demo", "generate a physics toy, train on it, write reports and scores", hn_cmd_demo},
     {"root", "list, describe and dump ROOT files (ls, show, dump)", hn_cmd_root},
 };
 

@@ -85,7 +85,7 @@ static int write_summary(const char *path, const hn_run_config *cfg, const hn_tr
 /* The report: outputs of both samples, the history, the model and the run. */
 static hn_status write_report(const char *path, hn_model *m, const hn_data *data, const hn_dataset *tr,
                               const hn_dataset *te, const hn_train_result *res, const hn_run_config *cfg,
-                              const char *title, hn_error *err)
+                              const char *title, const hn_report_meta *note, hn_error *err)
 {
     const hn_model_spec *ms = hn_model_get_spec(m);
     int o = ms->n_outputs;
@@ -132,6 +132,8 @@ static hn_status write_report(const char *path, hn_model *m, const hn_data *data
         in.versions = versions;
         in.seed = hn_config_seed(cfg);
         in.events_per_second = res->events_per_second;
+        in.meta = note;
+        in.n_meta = note ? 1 : 0;
         st = hn_report_write(path, &in, err);
     }
     hn_text_free(&inputs);
@@ -162,6 +164,9 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
     memset(&data, 0, sizeof data);
     hn_dataset tr = {0}, va = {0}, te = {0};
     hn_model *model = NULL;
+    hn_data_streamer *streamer = NULL;
+    hn_data_stream stream;
+    memset(&stream, 0, sizeof stream);
     hn_train_result res;
     memset(&res, 0, sizeof res);
     hn_train_outcome o;
@@ -169,16 +174,41 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
     FILE *json_log = NULL;
     char path[4096];
     double t0 = hn_now();
+    hn_cli_catch_interrupt(); /* from here on Ctrl-C ends training after a batch, not the program */
     if (hn_config_threads(cfg) > 0)
         hn_threads_set(hn_config_threads(cfg), hn_config_threads(cfg), NULL);
     if ((st = hn_mkdirs(opt->outdir, &err)))
         goto done;
     if (!opt->quiet && opt->title)
         printf("%s\n", opt->title);
-    if ((st = hn_data_load(hn_config_data(cfg), &data, &err)))
-        goto done;
-    if ((st = hn_data_part(&data, HN_PART_TRAIN, &tr, &err)) || (st = hn_data_part(&data, HN_PART_VAL, &va, &err)) ||
-        (st = hn_data_part(&data, HN_PART_TEST, &te, &err)))
+    int64_t window = hn_config_stream_entries(cfg);
+    if (window > 0) {
+        /* streaming: validation and test events in memory, training events window by window;
+         * the first window gives the standardisation and the training-sample figures */
+        hn_data_spec vt = *hn_config_data(cfg);
+        vt.keep_parts = (1u << HN_PART_VAL) | (1u << HN_PART_TEST);
+        if ((st = hn_data_streamer_new(hn_config_data(cfg), window, &streamer, &err)) ||
+            (st = hn_data_load(&vt, &data, &err)))
+            goto done;
+        stream = hn_data_streamer_stream(streamer);
+        hn_dataset first;
+        if ((st = stream.rewind(stream.user, &err)) || (st = stream.next(stream.user, &first, &err)))
+            goto done;
+        int64_t *all = malloc(sizeof(int64_t) * (size_t)(first.n + 1));
+        for (int64_t i = 0; all && i < first.n; i++)
+            all[i] = i;
+        st = all ? hn_dataset_subset(&first, all, first.n, &tr, &err)
+                 : hn_error_set(&err, HN_ERR_NOMEM, "out of memory");
+        free(all);
+        if (st)
+            goto done;
+    } else {
+        if ((st = hn_data_load(hn_config_data(cfg), &data, &err)))
+            goto done;
+        if ((st = hn_data_part(&data, HN_PART_TRAIN, &tr, &err)))
+            goto done;
+    }
+    if ((st = hn_data_part(&data, HN_PART_VAL, &va, &err)) || (st = hn_data_part(&data, HN_PART_TEST, &te, &err)))
         goto done;
     if (tr.n == 0 || te.n == 0) {
         st = hn_error_set(&err, HN_ERR_ARG, "the split leaves %lld training and %lld test events; both must be > 0",
@@ -193,8 +223,13 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
                                  ms.task == HN_TASK_REGRESSION ? 0 : data.n_classes, &err)))
         goto done;
     if (!opt->quiet) {
-        printf("%lld events: %lld training, %lld validation, %lld test; %d inputs\n", (long long)data.all.n,
-               (long long)tr.n, (long long)va.n, (long long)te.n, data.all.n_features);
+        if (window > 0)
+            printf("training events streamed in windows of %lld entries per source (the first holds %lld); "
+                   "%lld validation, %lld test events; %d inputs\n", (long long)window, (long long)tr.n,
+                   (long long)va.n, (long long)te.n, data.all.n_features);
+        else
+            printf("%lld events: %lld training, %lld validation, %lld test; %d inputs\n", (long long)data.all.n,
+                   (long long)tr.n, (long long)va.n, (long long)te.n, data.all.n_features);
         hn_model_summary(model, stdout);
         printf("\n");
     }
@@ -214,9 +249,12 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
     tc.on_batch = hn_progress_batch;
     tc.on_epoch = hn_progress_epoch;
     tc.user = &prog;
-    hn_cli_catch_interrupt();
     hn_progress_header(&prog);
-    if ((st = hn_train(model, &tc, &tr, va.n ? &va : NULL, &res, &err)))
+    if (window > 0)
+        st = hn_train_stream(model, &tc, &stream, &tr, va.n ? &va : NULL, &res, &err);
+    else
+        st = hn_train(model, &tc, &tr, va.n ? &va : NULL, &res, &err);
+    if (st)
         goto done;
     if (res.interrupted && !opt->quiet)
         printf("\ninterrupted: keeping the best epoch so far (%d)\n", res.best_epoch);
@@ -237,9 +275,20 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
     snprintf(path, sizeof path, "%s/summary.json", opt->outdir);
     if (!st)
         st = write_summary(path, cfg, &o, &res, ks, have_ks, &err);
+    /* the configuration as run (after overrides): `hepnn eval MODEL OUTDIR/config.yaml` re-evaluates */
+    snprintf(path, sizeof path, "%s/config.yaml", opt->outdir);
+    if (!st)
+        st = hn_write_atomic(path, hn_config_text(cfg), strlen(hn_config_text(cfg)), &err);
+    char title[512];
+    snprintf(title, sizeof title, "hepnn training report: %s", opt->config ? opt->config : "demo");
     snprintf(path, sizeof path, "%s/report.html", opt->outdir);
     if (!st)
-        st = write_report(path, model, &data, &tr, &te, &res, cfg, opt->title, &err);
+    {
+        hn_report_meta note = {opt->report_note_key, opt->report_note};
+        if (!st)
+            st = write_report(path, model, &data, &tr, &te, &res, cfg, opt->report_title ? opt->report_title : title,
+                              opt->report_note ? &note : NULL, &err);
+    }
     if (st)
         goto done;
     if (!opt->quiet) {
@@ -251,7 +300,7 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
                    ks[1].p_value);
         printf("best epoch %d of %d; %.0f events/s; %.1f s in all\n", res.best_epoch, res.epochs_run,
                res.events_per_second, o.seconds);
-        printf("wrote %s/model.hnn, %s/summary.json and the report %s/report.html\n", opt->outdir, opt->outdir,
+        printf("wrote %s/model.hnn, summary.json, config.yaml and the report %s/report.html\n", opt->outdir,
                opt->outdir);
     }
     if (outcome)
@@ -265,6 +314,7 @@ done:
     if (json_log)
         fclose(json_log);
     hn_train_result_free(&res);
+    hn_data_streamer_free(streamer);
     hn_model_free(model);
     hn_dataset_free(&tr);
     hn_dataset_free(&va);

@@ -13,6 +13,8 @@ typedef struct hn_train_options {
     const char *json_log;
     int quiet;
     const char *title;          /* printed before training (the demo names its runs) */
+    const char *report_title;   /* the report's heading; NULL: from the configuration's name */
+    const char *report_note_key, *report_note; /* an extra line in the report's run table, or NULL */
 } hn_train_options;
 
 typedef struct hn_train_outcome {

@@ -89,9 +89,11 @@ static hn_tensor *b_batchnorm(hn_graph *g, hn_tensor **x)
 {
     int64_t c = hn_tensor_dim(x[0], 1);
     hn_tensor *rm = hn_state(g, "rm", 1, &c), *rv = hn_state(g, "rv", 1, &c);
-    if (rv)
-        for (int64_t i = 0; i < c; i++)
-            hn_tensor_data(rv)[i] = 1.0f;
+    float ones[64]; /* through hn_tensor_set: the graph may live on a device */
+    for (int64_t i = 0; i < c && i < 64; i++)
+        ones[i] = 1.0f;
+    if (rv && c <= 64)
+        hn_tensor_set(rv, ones, c, NULL);
     return hn_batchnorm(g, x[0], x[1], x[2], rm, rv, 0.1f, 1e-5f);
 }
 

@@ -242,6 +242,48 @@ TEST(same_events_from_every_source_type)
     free(mat);
 }
 
+/* Streaming windows give, in order, exactly the training events of a full load. */
+TEST(streamed_windows_cover_the_training_part)
+{
+    const char *src[] = {ZMUMU};
+    const char *vars[] = {"M", "E1"};
+    hn_data_spec s = {.task = HN_TASK_REGRESSION, .sources = src, .n_sources = 1, .targets = (const char *[]){"M"},
+                      .n_targets = 1, .variables = vars, .n_variables = 2, .cut = "abs(eta1) < 2.4",
+                      .test_expr = "Event % 5 == 0", .val_expr = "Event % 5 == 1"};
+    hn_data full;
+    hn_dataset train;
+    hn_error err = {0};
+    CHECK_OK(hn_data_load(&s, &full, &err), &err);
+    CHECK_OK(hn_data_part(&full, HN_PART_TRAIN, &train, &err), &err);
+    hn_data_streamer *ds = NULL;
+    CHECK_OK(hn_data_streamer_new(&s, 500, &ds, &err), &err);
+    if (!ds)
+        return;
+    hn_data_stream st = hn_data_streamer_stream(ds);
+    for (int pass = 0; pass < 2; pass++) {
+        CHECK_OK(st.rewind(st.user, &err), &err);
+        int64_t k = 0, windows = 0;
+        int same = 1;
+        for (;;) {
+            hn_dataset c;
+            CHECK_OK(st.next(st.user, &c, &err), &err);
+            if (c.n == 0)
+                break;
+            windows++;
+            for (int64_t i = 0; i < c.n && same; i++, k++)
+                same = k < train.n && !memcmp(c.x + 2 * i, train.x + 2 * k, 2 * sizeof(float));
+        }
+        CHECK(same && k == train.n && windows == 5);
+    }
+    hn_data_streamer_free(ds);
+    /* fractions cannot be streamed */
+    s.val_expr = NULL;
+    s.val_fraction = 0.2;
+    CHECK(hn_data_streamer_new(&s, 500, &ds, &err) == HN_ERR_ARG && strstr(err.msg, "rules"));
+    hn_dataset_free(&train);
+    hn_data_free(&full);
+}
+
 static void expect_error(hn_data_spec *s, hn_status status, const char *part)
 {
     hn_data d;
@@ -276,6 +318,11 @@ TEST(bad_inputs_name_the_problem)
     const char *nan_vars[] = {"sqrt(px1)"};
     s.variables = nan_vars;
     expect_error(&s, HN_ERR_NUMERIC, "entry 0: feature 'sqrt(px1)' is");
+    /* a type that is not a number: the string branch Type */
+    const char *str_vars[] = {"Type"};
+    s.variables = str_vars;
+    expect_error(&s, HN_ERR_ARG, "Type");
+    s.variables = vars;
     /* a per-object quantity used as a per-event variable */
     const char *hzz[] = {HZZ};
     const char *jag[] = {"Jet_Px"};
@@ -305,6 +352,7 @@ int main(void)
     RUN(classes_and_kfold);
     RUN(jagged_inputs_padded_and_sorted);
     RUN(same_events_from_every_source_type);
+    RUN(streamed_windows_cover_the_training_part);
     RUN(bad_inputs_name_the_problem);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

@@ -296,6 +296,68 @@ TEST(checkpoint_resume_is_bit_identical)
     hn_model_free(other);
 }
 
+/* A stream of three chunks in memory. */
+typedef struct {
+    const hn_dataset *d;
+    int64_t chunk, next;
+    int rewinds;
+} chunks;
+
+static hn_status chunks_rewind(void *user, hn_error *err)
+{
+    (void)err;
+    chunks *c = user;
+    c->next = 0;
+    c->rewinds++;
+    return HN_OK;
+}
+
+static hn_status chunks_next(void *user, hn_dataset *out, hn_error *err)
+{
+    (void)err;
+    chunks *c = user;
+    int64_t n = c->d->n - c->next < c->chunk ? c->d->n - c->next : c->chunk;
+    *out = (hn_dataset){n, c->d->n_features, 1, c->d->x + c->next * c->d->n_features, c->d->y + c->next, NULL, 0};
+    c->next += n;
+    return HN_OK;
+}
+
+/* Streaming chunk by chunk (without shuffling, chunks a multiple of the
+ * batch) takes the same steps as training on all events at once. */
+TEST(streaming_equals_training_in_memory)
+{
+    enum { N = 300 };
+    static float x[N * 5], y[N];
+    toy_generate(N, 61, x, y, NULL);
+    hn_dataset d = {N, 5, 1, x, y, NULL, 0};
+    hn_layer_spec layers[] = {{.kind = HN_LAYER_DENSE, .units = 16, .init = HN_INIT_HE_UNIFORM},
+                              {.kind = HN_LAYER_ACTIVATION, .act = HN_ACT_RELU}};
+    hn_train_config cfg = hn_train_config_default();
+    cfg.epochs = 4;
+    cfg.batch_size = 50;
+    cfg.shuffle = 0;
+    hn_error err = {0};
+    hn_train_result r1, r2;
+    hn_model *a = new_model(5, 1, HN_TASK_BINARY, layers, 2, 9), *b = new_model(5, 1, HN_TASK_BINARY, layers, 2, 9);
+    CHECK_OK(hn_train(a, &cfg, &d, &d, &r1, &err), &err);
+    chunks c = {&d, 100, 0, 0};
+    hn_data_stream s = {chunks_rewind, chunks_next, &c, N};
+    CHECK_OK(hn_train_stream(b, &cfg, &s, &d, &d, &r2, &err), &err);
+    CHECK(c.rewinds == 4);
+    hn_graph *ga = hn_model_get_io(a).graph, *gb = hn_model_get_io(b).graph;
+    int differ = 0;
+    for (int i = 0; i < hn_graph_num_persistent(ga); i++) {
+        hn_tensor *ta = hn_graph_persistent(ga, i), *tb = hn_graph_persistent(gb, i);
+        differ += memcmp(hn_tensor_data(ta), hn_tensor_data(tb), sizeof(float) * (size_t)hn_tensor_numel(ta)) != 0;
+    }
+    CHECK(differ == 0);
+    CHECK(r1.history[3].train_loss == r2.history[3].train_loss);
+    hn_train_result_free(&r1);
+    hn_train_result_free(&r2);
+    hn_model_free(a);
+    hn_model_free(b);
+}
+
 TEST(splits_are_reproducible)
 {
     hn_split s1, s2;
@@ -332,6 +394,7 @@ int main(void)
     RUN(multiclass_learns);
     RUN(callback_stops_training);
     RUN(checkpoint_resume_is_bit_identical);
+    RUN(streaming_equals_training_in_memory);
     RUN(splits_are_reproducible);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

@@ -33,6 +33,9 @@ uint64_t hn_config_seed(const hn_run_config *c);
 int hn_config_threads(const hn_run_config *c); /* 0: leave the default */
 const char *hn_config_device(const hn_run_config *c); /* "cpu" or "cuda" */
 int hn_config_checkpoint(const hn_run_config *c);     /* write checkpoints (default 1) */
+/* data.stream: training events streamed in windows of this many entries per
+ * source (0: everything in memory). */
+int64_t hn_config_stream_entries(const hn_run_config *c);
 /* The configuration a model was trained with, from its metadata (which
  * `hepnn train` writes as YAML with a `config:` map). HN_ERR_FORMAT if the
  * model carries none. */

@@ -84,6 +84,9 @@ typedef struct hn_data_spec {
 
     int64_t max_entries;   /* per source, 0 = all */
     int64_t chunk_entries; /* entries read at a time, 0 = 1 << 20 */
+    int64_t first_entry;   /* per source: read entries [first_entry, first_entry + max_entries) */
+    unsigned keep_parts;   /* bit (1 << HN_PART_*) set: keep those events only; 0 = all */
+    int allow_empty;       /* a selection may keep no event (a window of a stream) */
 } hn_data_spec;
 
 enum { HN_PART_TRAIN = 0, HN_PART_VAL = 1, HN_PART_TEST = 2 };
@@ -102,6 +105,7 @@ typedef struct hn_data {
     int64_t *entry;     /* entry number within that source */
     int n_sources;
     char **source_names;
+    int64_t *source_entries; /* entries in each source (all of them, not only those read) */
 } hn_data;
 
 /* Loads everything the spec describes. Errors name the source, the branch or
@@ -110,6 +114,16 @@ typedef struct hn_data {
  * feature, a label outside the classes. */
 hn_status hn_data_load(const hn_data_spec *spec, hn_data *out, hn_error *err);
 void hn_data_free(hn_data *d);
+
+/* Training events streamed in windows of `window` entries of every source
+ * (the events of the training part only; splits must then come from rules —
+ * test/validation/fold expressions — so that each event's part does not depend
+ * on the window). Memory holds one window's events. */
+typedef struct hn_data_streamer hn_data_streamer;
+hn_status hn_data_streamer_new(const hn_data_spec *spec, int64_t window, hn_data_streamer **out, hn_error *err);
+/* The stream for hn_train_stream; valid while the streamer lives. */
+hn_data_stream hn_data_streamer_stream(hn_data_streamer *s);
+void hn_data_streamer_free(hn_data_streamer *s);
 
 /* A copy of the events of one part (HN_PART_*), owned. */
 hn_status hn_data_part(const hn_data *d, int part, hn_dataset *out, hn_error *err);

@@ -38,6 +38,26 @@ typedef struct hn_tensor hn_tensor;
 
 /* Creates an empty graph on the CPU backend; its RNG (dropout) is seeded with seed. */
 hn_status hn_graph_new(hn_graph **out, uint64_t seed, hn_error *err);
+
+/* Where a graph's tensors live and its kernels run. */
+typedef enum hn_device {
+    HN_DEVICE_CPU = 0,
+    HN_DEVICE_CUDA, /* the current CUDA device (select one with CUDA_VISIBLE_DEVICES) */
+    HN_DEVICE_COUNT
+} hn_device;
+
+/* "cpu" or "cuda" (case-insensitive; "gpu" and "cuda:0" are taken as "cuda").
+ * HN_ERR_ARG, listing the known names, for anything else. */
+hn_status hn_device_parse(const char *name, hn_device *dev, hn_error *err);
+/* "cpu", "cuda"; "?" out of range. Constant string. */
+const char *hn_device_name(hn_device dev);
+
+/* As hn_graph_new, on a device. HN_ERR_UNSUPPORTED when hepnn was built
+ * without that backend; HN_ERR_BACKEND ("no CUDA device ...") when the
+ * backend is built but no usable device is present. See docs/cuda.md. */
+hn_status hn_graph_new_on(hn_graph **out, hn_device dev, uint64_t seed, hn_error *err);
+/* The device a graph runs on. */
+hn_device hn_graph_device(const hn_graph *g);
 /* Frees the graph and every tensor it owns. NULL is allowed. */
 void hn_graph_free(hn_graph *g);
 
@@ -74,9 +94,10 @@ hn_status hn_graph_forward_to(hn_graph *g, hn_tensor *y, hn_error *err);
  * Requires a forward pass at the current shapes. */
 hn_status hn_graph_backward(hn_graph *g, hn_tensor *loss, hn_error *err);
 /* Vector–Jacobian product: as hn_graph_backward, but seeds y's gradient with dy
- * (hn_tensor_numel(y) values) instead of 1. Used by adjoint methods (neural ODEs). */
+ * (hn_tensor_numel(y) values, host memory) instead of 1. Used by adjoint methods (neural ODEs). */
 hn_status hn_graph_backward_seed(hn_graph *g, hn_tensor *y, const float *dy, hn_error *err);
-/* Sets every parameter gradient to zero. */
+/* Sets every parameter gradient to zero. (On a device, a failure of this
+ * queued operation is reported by the next call that waits for the device.) */
 void hn_graph_zero_grad(hn_graph *g);
 
 /* The graph's parameters, in creation order. */
@@ -122,16 +143,25 @@ const char *hn_tensor_name(const hn_tensor *t);
 /* Writes the shape as "(2, 3)" into buf (always terminated). Returns buf. */
 char *hn_tensor_shape_str(const hn_tensor *t, char *buf, size_t size);
 
-/* Host pointers to the values and gradient (NULL until allocated / when the
+/* Pointers to the values and gradient (NULL until allocated / when the
  * tensor has no gradient). Valid until the next set_batch that grows the tensor.
  * Inputs, params and states are allocated at creation or set_batch; other
- * nodes at the first forward pass. */
+ * nodes at the first forward pass.
+ * On a CPU graph these are host pointers. On a device graph (hn_graph_new_on)
+ * they are DEVICE addresses (CUDA global memory): host code must not
+ * dereference them; pass them to device code (e.g. optimiser views of a device
+ * optimiser) or use hn_tensor_set / hn_tensor_get / hn_tensor_get_grad. */
 float *hn_tensor_data(hn_tensor *t);
 float *hn_tensor_grad(hn_tensor *t);
 
-/* Copies n values in/out. HN_ERR_SHAPE if n != hn_tensor_numel(t). */
+/* Copies n values in/out (host memory src/dst, whatever the device; on a
+ * device graph get waits for the work queued so far and reports an error the
+ * device met in it). HN_ERR_SHAPE if n != hn_tensor_numel(t); HN_ERR_BACKEND
+ * for a failed device copy. */
 hn_status hn_tensor_set(hn_tensor *t, const float *src, int64_t n, hn_error *err);
 hn_status hn_tensor_get(const hn_tensor *t, float *dst, int64_t n, hn_error *err);
+/* Copies the n gradient values out; HN_ERR_STATE if t has no gradient. */
+hn_status hn_tensor_get_grad(const hn_tensor *t, float *dst, int64_t n, hn_error *err);
 
 /* Marks an input as needing a gradient (e.g. the gradient of the output with
  * respect to the features). Parameters always have one. */

@@ -2,6 +2,7 @@
 #ifndef HEPNN_HEPNN_H
 #define HEPNN_HEPNN_H
 
+#include "hepnn/device.h"
 #include "hepnn/graph.h"
 #include "hepnn/ops.h"
 #include "hepnn/rng.h"

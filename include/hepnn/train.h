@@ -107,6 +107,23 @@ void hn_train_result_free(hn_train_result *r);
 hn_status hn_train(hn_model *m, const hn_train_config *cfg, const hn_dataset *train, const hn_dataset *val,
                    hn_train_result *res, hn_error *err);
 
+/* Training events that do not fit in memory, delivered in chunks: each epoch
+ * calls rewind, then next until it gives a chunk of 0 events. The chunk is
+ * owned by the stream and stays valid until the next call. Events are
+ * shuffled within a chunk. n_events (if known, else 0) feeds progress reports. */
+typedef struct hn_data_stream {
+    hn_status (*rewind)(void *user, hn_error *err);
+    hn_status (*next)(void *user, hn_dataset *chunk, hn_error *err);
+    void *user;
+    int64_t n_events;
+} hn_data_stream;
+
+/* hn_train over a stream. The standardisation and the class balance come
+ * from sample (e.g. the first chunk, or a subsample); memory holds one chunk,
+ * val, and the model. */
+hn_status hn_train_stream(hn_model *m, const hn_train_config *cfg, const hn_data_stream *train,
+                          const hn_dataset *sample, const hn_dataset *val, hn_train_result *res, hn_error *err);
+
 /* The model's loss on d (evaluation mode, the training convention: weighted
  * mean over events), and optionally its outputs (n × n_outputs) into out. */
 hn_status hn_model_evaluate(hn_model *m, const hn_dataset *d, double *loss, float *out, hn_error *err);

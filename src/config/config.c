@@ -26,6 +26,7 @@ struct hn_run_config {
     int threads;
     const char *device;
     int checkpoint;
+    int64_t stream_entries;
     hn_task task;
     /* string lists handed out in the specs */
     const char ***lists;
@@ -232,6 +233,8 @@ static void read_data(ctx *x, hn_cfg_node *d)
         s->max_entries = v;
     if (get_int(x, d, "chunk_entries", "data", 1, (long long)1 << 40, &v))
         s->chunk_entries = v;
+    if (get_int(x, d, "stream", "data", 1, (long long)1 << 40, &v))
+        c->stream_entries = v;
     hn_cfg_node *cl = hn_cfg_get(d, "classes");
     if (cl) {
         if (cl->kind != HN_CFG_SEQ || cl->n < 1) {
@@ -634,6 +637,7 @@ uint64_t hn_config_seed(const hn_run_config *c) { return c->seed; }
 int hn_config_threads(const hn_run_config *c) { return c->threads; }
 const char *hn_config_device(const hn_run_config *c) { return c->device; }
 int hn_config_checkpoint(const hn_run_config *c) { return c->checkpoint; }
+int64_t hn_config_stream_entries(const hn_run_config *c) { return c->stream_entries; }
 const char *hn_config_text(const hn_run_config *c) { return c->text ? c->text : ""; }
 
 hn_model_spec hn_config_model(const hn_run_config *c, int n_inputs)

@@ -54,7 +54,7 @@ hn_tensor *hn_graph_fail(hn_graph *g, hn_status st, const char *fmt, ...)
 static float *buf_alloc(hn_graph *g, int64_t n)
 {
     size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(float);
-    float *p = g->be->alloc(bytes);
+    float *p = g->be->alloc(g->be_ctx, bytes);
     if (p) {
         g->n_allocs++;
         g->bytes += (int64_t)bytes;
@@ -66,7 +66,7 @@ static void buf_free(hn_graph *g, float *p, int64_t cap)
 {
     if (!p)
         return;
-    g->be->release(p);
+    g->be->release(g->be_ctx, p);
     g->bytes -= (int64_t)((size_t)(cap > 0 ? cap : 1) * sizeof(float));
 }
 
@@ -104,13 +104,91 @@ static hn_status ensure_buffers(hn_graph *g, hn_tensor *t, hn_error *err)
 
 hn_status hn_graph_new(hn_graph **out, uint64_t seed, hn_error *err)
 {
+    return hn_graph_new_on(out, HN_DEVICE_CPU, seed, err);
+}
+
+/* --- devices: a graph's buffers may live in device memory, so every host
+ * access goes through the backend's copy hooks (host memcpy when NULL). ---- */
+
+static const char *const device_names[HN_DEVICE_COUNT] = {"cpu", "cuda"};
+
+const char *hn_device_name(hn_device dev)
+{
+    return (dev >= 0 && dev < HN_DEVICE_COUNT) ? device_names[dev] : "?";
+}
+
+static int lower_eq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = a[i] >= 'A' && a[i] <= 'Z' ? (char)(a[i] - 'A' + 'a') : a[i];
+        if (c != b[i])
+            return 0;
+    }
+    return 1;
+}
+
+hn_status hn_device_parse(const char *name, hn_device *dev, hn_error *err)
+{
+    if (!name || !dev)
+        return hn_error_set(err, HN_ERR_ARG, "device_parse: name or result is NULL");
+    size_t n = strlen(name);
+    if (n == 3 && lower_eq(name, "cpu", 3))
+        *dev = HN_DEVICE_CPU;
+    else if ((n == 4 && lower_eq(name, "cuda", 4)) || (n == 3 && lower_eq(name, "gpu", 3)) ||
+             (n == 6 && lower_eq(name, "cuda:0", 6)))
+        *dev = HN_DEVICE_CUDA;
+    else
+        return hn_error_set(err, HN_ERR_ARG, "unknown device '%s' (known: cpu, cuda)", name);
+    return HN_OK;
+}
+
+static hn_status be_upload(hn_graph *g, void *dst, const void *src, size_t bytes, hn_error *err)
+{
+    if (g->be->upload)
+        return g->be->upload(g->be_ctx, dst, src, bytes, err);
+    memcpy(dst, src, bytes);
+    return HN_OK;
+}
+
+static hn_status be_download(hn_graph *g, void *dst, const void *src, size_t bytes, hn_error *err)
+{
+    if (g->be->download)
+        return g->be->download(g->be_ctx, dst, src, bytes, err);
+    memcpy(dst, src, bytes);
+    return HN_OK;
+}
+
+static hn_status be_zero(hn_graph *g, float *p, int64_t n, hn_error *err)
+{
+    if (g->be->zero)
+        return g->be->zero(g->be_ctx, p, sizeof(float) * (size_t)n, err);
+    memset(p, 0, sizeof(float) * (size_t)n);
+    return HN_OK;
+}
+
+hn_status hn_graph_new_on(hn_graph **out, hn_device dev, uint64_t seed, hn_error *err)
+{
     if (!out)
         return hn_error_set(err, HN_ERR_ARG, "graph_new: out is NULL");
     *out = NULL;
+    const hn_backend *be = dev == HN_DEVICE_CPU ? hn_backend_cpu() : dev == HN_DEVICE_CUDA ? hn_backend_cuda() : NULL;
+    if (dev < 0 || dev >= HN_DEVICE_COUNT)
+        return hn_error_set(err, HN_ERR_ARG, "graph_new: device %d out of range", (int)dev);
+    if (!be)
+        return hn_error_set(err, HN_ERR_UNSUPPORTED, "graph_new: hepnn was built without the %s backend",
+                            hn_device_name(dev));
     hn_graph *g = calloc(1, sizeof *g);
     if (!g)
         return hn_error_set(err, HN_ERR_NOMEM, "graph_new: cannot allocate the graph");
-    g->be = hn_backend_cpu();
+    if (be->open) {
+        hn_status st = be->open(&g->be_ctx, err);
+        if (st) {
+            free(g);
+            return st;
+        }
+    }
+    g->be = be;
+    g->device = dev;
     g->batch = 1;
     g->training = 1;
     hn_rng_seed(&g->rng, seed);
@@ -133,8 +211,12 @@ void hn_graph_free(hn_graph *g)
     free(g->nodes);
     free(g->order);
     free(g->params);
+    if (g->be->close)
+        g->be->close(g->be_ctx);
     free(g);
 }
+
+hn_device hn_graph_device(const hn_graph *g) { return g ? g->device : HN_DEVICE_CPU; }
 
 hn_status hn_graph_status(const hn_graph *g) { return g ? g->status : HN_ERR_ARG; }
 const char *hn_graph_error(const hn_graph *g) { return g ? g->msg : "graph is NULL"; }
@@ -340,7 +422,7 @@ hn_status hn_graph_set_batch(hn_graph *g, int64_t batch, hn_error *err)
         if (st)
             return st;
     }
-    return HN_OK;
+    return g->be->prepare ? g->be->prepare(g, err) : HN_OK;
 }
 
 int64_t hn_graph_batch(const hn_graph *g) { return g ? g->batch : 0; }
@@ -429,12 +511,21 @@ static hn_status backward_from(hn_graph *g, hn_tensor *y, const float *dy, hn_er
     mark_needed(g, y);
     for (int i = 0; i < g->n_nodes; i++) {
         hn_tensor *t = g->nodes[i];
-        if (t->active && t->grad && t->kind != HN_KIND_PARAM)
-            memset(t->grad, 0, sizeof(float) * (size_t)hn_shape_numel(t->ndim, t->shape));
+        if (t->active && t->grad && t->kind != HN_KIND_PARAM) {
+            hn_status st = be_zero(g, t->grad, hn_shape_numel(t->ndim, t->shape), err);
+            if (st)
+                return st;
+        }
     }
     int64_t n = hn_shape_numel(y->ndim, y->shape);
-    for (int64_t i = 0; i < n; i++)
-        y->grad[i] += dy ? dy[i] : 1.0f;
+    if (g->be->seed) {
+        hn_status st = g->be->seed(g->be_ctx, y->grad, dy, n, err);
+        if (st)
+            return st;
+    } else {
+        for (int64_t i = 0; i < n; i++)
+            y->grad[i] += dy ? dy[i] : 1.0f;
+    }
     for (int i = g->n_order - 1; i >= 0; i--) {
         hn_tensor *t = g->order[i];
         if (!t->active || !t->requires_grad)
@@ -473,7 +564,7 @@ void hn_graph_zero_grad(hn_graph *g)
         return;
     for (int i = 0; i < g->n_params; i++) {
         hn_tensor *p = g->params[i];
-        memset(p->grad, 0, sizeof(float) * (size_t)hn_shape_numel(p->ndim, p->shape));
+        (void)be_zero(g, p->grad, hn_shape_numel(p->ndim, p->shape), NULL);
     }
 }
 
@@ -560,8 +651,7 @@ hn_status hn_tensor_set(hn_tensor *t, const float *src, int64_t n, hn_error *err
                             hn_shape_str(t->ndim, t->shape, s, sizeof s), (long long)m, (long long)n,
                             t->data ? "" : " (not allocated: compile first)");
     }
-    memcpy(t->data, src, sizeof(float) * (size_t)n);
-    return HN_OK;
+    return be_upload(t->graph, t->data, src, sizeof(float) * (size_t)n, err);
 }
 
 hn_status hn_tensor_get(const hn_tensor *t, float *dst, int64_t n, hn_error *err)
@@ -575,8 +665,22 @@ hn_status hn_tensor_get(const hn_tensor *t, float *dst, int64_t n, hn_error *err
                             hn_shape_str(t->ndim, t->shape, s, sizeof s), (long long)m, (long long)n,
                             t->data ? "" : " (not computed: compile and run first)");
     }
-    memcpy(dst, t->data, sizeof(float) * (size_t)n);
-    return HN_OK;
+    return be_download(t->graph, dst, t->data, sizeof(float) * (size_t)n, err);
+}
+
+hn_status hn_tensor_get_grad(const hn_tensor *t, float *dst, int64_t n, hn_error *err)
+{
+    if (!t || !dst)
+        return hn_error_set(err, HN_ERR_ARG, "tensor_get_grad: tensor or destination is NULL");
+    int64_t m = hn_shape_numel(t->ndim, t->shape);
+    char s[64];
+    if (!t->grad)
+        return hn_error_set(err, HN_ERR_STATE, "tensor_get_grad: '%s' %s has no gradient", t->name,
+                            hn_shape_str(t->ndim, t->shape, s, sizeof s));
+    if (n != m)
+        return hn_error_set(err, HN_ERR_SHAPE, "tensor_get_grad: '%s' %s holds %lld values, %lld asked", t->name,
+                            hn_shape_str(t->ndim, t->shape, s, sizeof s), (long long)m, (long long)n);
+    return be_download(t->graph, dst, t->grad, sizeof(float) * (size_t)n, err);
 }
 
 void hn_tensor_requires_grad(hn_tensor *t)

@@ -84,16 +84,30 @@ typedef struct hn_graph hn_graph;
 typedef hn_status (*hn_kernel_fn)(hn_graph *g, hn_tensor *y, hn_error *err);
 
 /* A backend: memory and one forward/backward kernel per op. A backend that
- * lacks an op leaves its entries NULL (hn_backend_supports_op says so). */
+ * lacks an op leaves its entries NULL (hn_backend_supports_op says so).
+ * ctx is the graph's backend state (g->be_ctx, made by open; NULL on the CPU). */
 typedef struct hn_backend {
     const char *name;
     hn_kernel_fn forward[HN_OP_COUNT];
     hn_kernel_fn backward[HN_OP_COUNT];
-    void *(*alloc)(size_t bytes); /* zero-filled, 64-byte aligned */
-    void (*release)(void *p);
+    void *(*alloc)(void *ctx, size_t bytes); /* zero-filled, 64-byte aligned */
+    void (*release)(void *ctx, void *p);
+    /* --- device backends (src/backend/cuda): NULL where the buffers are host
+     * memory, in which case the core uses memcpy / memset / a plain loop. */
+    hn_status (*open)(void **ctx, hn_error *err); /* per-graph state: stream, library handles */
+    void (*close)(void *ctx);
+    hn_status (*upload)(void *ctx, void *dst, const void *src, size_t bytes, hn_error *err);
+    hn_status (*download)(void *ctx, void *dst, const void *src, size_t bytes, hn_error *err);
+    hn_status (*zero)(void *ctx, void *dst, size_t bytes, hn_error *err);
+    /* grad[0..n) += dy ? dy[i] : 1, dy in host memory (the backward seed) */
+    hn_status (*seed)(void *ctx, float *grad, const float *dy, int64_t n, hn_error *err);
+    /* after set_batch inferred the shapes and grew the buffers (workspaces, captured steps) */
+    hn_status (*prepare)(hn_graph *g, hn_error *err);
 } hn_backend;
 
 const hn_backend *hn_backend_cpu(void);
+/* The CUDA backend, or NULL when hepnn was built without it (src/backend/cuda). */
+const hn_backend *hn_backend_cuda(void);
 int hn_backend_supports_op(const hn_backend *be, hn_op op);
 
 typedef hn_status (*hn_infer_fn)(hn_tensor *y, hn_error *err);
@@ -118,6 +132,8 @@ struct hn_graph {
     int forward_done; /* a forward pass ran at the current shapes */
     hn_rng rng;
     const hn_backend *be;
+    void *be_ctx;      /* the backend's per-graph state (NULL on the CPU) */
+    hn_device device;
     hn_status status;
     char msg[HN_ERROR_MSG_MAX];
     int64_t n_allocs, bytes;

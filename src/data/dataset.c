@@ -280,14 +280,16 @@ static hn_status read_source(builder *b, hn_source *src, int src_index, int cls,
             }
             names[n_names++] = id;
         }
-    int64_t total = src->n_entries;
-    if (s->max_entries > 0 && s->max_entries < total)
-        total = s->max_entries;
+    int64_t first = s->first_entry > 0 ? s->first_entry : 0, total = src->n_entries;
+    if (first > total)
+        first = total;
+    if (s->max_entries > 0 && s->max_entries < total - first)
+        total = first + s->max_entries;
     int64_t chunk = s->chunk_entries > 0 ? s->chunk_entries : (1 << 20);
     int F = b->n_features, T = b->n_targets, S = s->n_spectators;
     double *buf = malloc(sizeof(double) * (size_t)chunk * (size_t)(8 + s->n_variables + T + S));
     hn_status st = buf ? HN_OK : hn_error_set(err, HN_ERR_NOMEM, "dataset: out of memory");
-    for (int64_t start = 0; !st && start < total; start += chunk) {
+    for (int64_t start = first; !st && start < total; start += chunk) {
         int64_t n = total - start < chunk ? total - start : chunk;
         st = hn_source_load(src, names, n_names, start, start + n, err);
         for (int i = 0; !st && i < n_act; i++) {
@@ -546,6 +548,29 @@ static hn_status assign_fractions(builder *b, hn_error *err)
     return HN_OK;
 }
 
+/* Keeps only the events of the parts in mask (in order). */
+static void drop_parts(builder *b, unsigned mask)
+{
+    sink *o = &b->out;
+    int F = b->n_features, T = b->n_targets, S = b->spec->n_spectators;
+    int64_t k = 0;
+    for (int64_t i = 0; i < o->n; i++) {
+        if (!(mask & (1u << o->part[i])))
+            continue;
+        if (k != i) {
+            memmove(o->x + k * F, o->x + i * F, sizeof(float) * (size_t)F);
+            memmove(o->y + k * T, o->y + i * T, sizeof(float) * (size_t)T);
+            memmove(o->spect + k * S, o->spect + i * S, sizeof(double) * (size_t)S);
+            o->w[k] = o->w[i];
+            o->part[k] = o->part[i];
+            o->src[k] = o->src[i];
+            o->entry[k] = o->entry[i];
+        }
+        k++;
+    }
+    o->n = k;
+}
+
 static char **copy_names(const char *const *names, int n)
 {
     char **out = calloc((size_t)(n + 1), sizeof *out);
@@ -565,8 +590,8 @@ void hn_data_free(hn_data *d)
 {
     if (!d)
         return;
+    free_names(d->feature_names, d->all.n_features); /* before the dataset is cleared */
     hn_dataset_free(&d->all);
-    free_names(d->feature_names, d->all.n_features);
     free_names(d->class_names, d->n_classes);
     free_names(d->spectator_names, d->n_spectators);
     free_names(d->source_names, d->n_sources);
@@ -574,6 +599,7 @@ void hn_data_free(hn_data *d)
     free(d->part);
     free(d->source);
     free(d->entry);
+    free(d->source_entries);
     memset(d, 0, sizeof *d);
 }
 
@@ -625,7 +651,10 @@ hn_status hn_data_load(const hn_data_spec *spec, hn_data *out, hn_error *err)
     for (int c = 0; c < spec->n_classes; c++)
         n_src += spec->classes[c].n_sources;
     out->source_names = calloc((size_t)(n_src + 1), sizeof(char *));
+    out->source_entries = calloc((size_t)(n_src + 1), sizeof(int64_t));
     out->n_sources = n_src;
+    if (!out->source_names || !out->source_entries)
+        st = hn_error_set(err, HN_ERR_NOMEM, "dataset: out of memory");
     int idx = 0;
     for (int c = -1; !st && c < spec->n_classes; c++) {
         int ns = c < 0 ? spec->n_sources : spec->classes[c].n_sources;
@@ -638,16 +667,19 @@ hn_status hn_data_load(const hn_data_spec *spec, hn_data *out, hn_error *err)
             st = hn_source_open(&src, list[k], err);
             if (st)
                 break;
+            out->source_entries[idx] = src.n_entries;
             st = read_source(&b, &src, idx, c, err);
             hn_source_close(&src);
         }
-        if (!st && c >= 0 && b.out.n == before)
+        if (!st && c >= 0 && b.out.n == before && !spec->allow_empty)
             st = hn_error_set(err, HN_ERR_ARG, "class %s: the selection keeps no event", spec->classes[c].name);
     }
-    if (!st && b.out.n == 0)
+    if (!st && b.out.n == 0 && !spec->allow_empty)
         st = hn_error_set(err, HN_ERR_ARG, "dataset: the selection keeps no event");
     if (!st)
         st = assign_fractions(&b, err);
+    if (!st && spec->keep_parts)
+        drop_parts(&b, spec->keep_parts);
     if (!st) {
         hn_dataset *a = &out->all;
         a->n = b.out.n;
@@ -725,4 +757,92 @@ hn_status hn_data_part(const hn_data *d, int part, hn_dataset *out, hn_error *er
     hn_status st = hn_dataset_subset(&d->all, idx, n, out, err);
     free(idx);
     return st;
+}
+
+/* --- streaming ------------------------------------------------------------- */
+
+struct hn_data_streamer {
+    hn_data_spec spec;
+    int64_t window, next_first, max_entries; /* the largest source */
+    hn_data current;
+};
+
+static hn_status streamer_rewind(void *user, hn_error *err)
+{
+    (void)err;
+    hn_data_streamer *s = user;
+    s->next_first = 0;
+    return HN_OK;
+}
+
+static hn_status streamer_next(void *user, hn_dataset *chunk, hn_error *err)
+{
+    hn_data_streamer *s = user;
+    memset(chunk, 0, sizeof *chunk);
+    while (s->next_first < s->max_entries) { /* windows whose selection keeps nothing are skipped */
+        hn_data_free(&s->current);
+        hn_data_spec w = s->spec;
+        w.first_entry = s->next_first;
+        w.max_entries = s->window;
+        w.keep_parts = 1u << HN_PART_TRAIN;
+        w.allow_empty = 1;
+        s->next_first += s->window;
+        hn_status st = hn_data_load(&w, &s->current, err);
+        if (st)
+            return st;
+        if (s->current.all.n > 0) {
+            *chunk = s->current.all;
+            chunk->owned = 0;
+            return HN_OK;
+        }
+    }
+    return HN_OK;
+}
+
+hn_status hn_data_streamer_new(const hn_data_spec *spec, int64_t window, hn_data_streamer **out, hn_error *err)
+{
+    if (!spec || !out || window < 1)
+        return hn_error_set(err, HN_ERR_ARG, "data_streamer: NULL spec or window %lld < 1", (long long)window);
+    *out = NULL;
+    int rules_test = spec->test_expr || (spec->fold_expr && spec->n_folds > 1);
+    if ((!rules_test && spec->test_fraction > 0) || (!spec->val_expr && spec->val_fraction > 0))
+        return hn_error_set(err, HN_ERR_ARG, "data_streamer: streaming needs the test and validation events chosen by "
+                            "rules (split: test: / validation: / fold:), or fractions of 0");
+    hn_data_streamer *s = calloc(1, sizeof *s);
+    if (!s)
+        return hn_error_set(err, HN_ERR_NOMEM, "data_streamer: out of memory");
+    s->spec = *spec;
+    s->window = window;
+    /* the sizes of the sources: a first look at one entry of each */
+    hn_data probe;
+    hn_data_spec p = *spec;
+    p.max_entries = 1;
+    p.allow_empty = 1;
+    hn_status st = hn_data_load(&p, &probe, err);
+    if (st) {
+        free(s);
+        return st;
+    }
+    for (int i = 0; i < probe.n_sources; i++)
+        if (probe.source_entries[i] > s->max_entries)
+            s->max_entries = probe.source_entries[i];
+    if (spec->max_entries > 0 && spec->max_entries < s->max_entries)
+        s->max_entries = spec->max_entries;
+    hn_data_free(&probe);
+    *out = s;
+    return HN_OK;
+}
+
+hn_data_stream hn_data_streamer_stream(hn_data_streamer *s)
+{
+    hn_data_stream st = {streamer_rewind, streamer_next, s, 0};
+    return st;
+}
+
+void hn_data_streamer_free(hn_data_streamer *s)
+{
+    if (!s)
+        return;
+    hn_data_free(&s->current);
+    free(s);
 }

@@ -4,15 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "hepnn/model.h"
 #include "io/bytes.h"
+#include "io/container.h"
 #include "io/fileio.h"
 #include "io/model_file.h"
 
 static const char MAGIC[8] = {'H', 'E', 'P', 'N', 'N', 'M', 'O', 'D'};
-enum { HEADER = 24, TRAILER = 4, MAX_MODEL_BYTES = 1u << 30, MAX_NAME = 255 };
+enum { MAX_MODEL_BYTES = 1u << 30, MAX_NAME = 255 };
 enum { TAG_SPEC = 1, TAG_TENSOR = 2, TAG_FEATURES = 3, TAG_CLASSES = 4, TAG_META = 5 };
 
 static size_t record_begin(hn_wbuf *b, uint32_t tag)
@@ -90,18 +90,10 @@ hn_status hn_model_save(const hn_model *m, const char *path, hn_error *err)
     if (!m || !path)
         return hn_error_set(err, HN_ERR_ARG, "model_save: model or path is NULL");
     hn_wbuf b = {0};
-    hn_wbuf_bytes(&b, MAGIC, 8);
-    hn_wbuf_u32(&b, HN_MODEL_FORMAT_VERSION);
-    hn_wbuf_u32(&b, 0);
-    hn_wbuf_u64(&b, 0);
+    hn_container_begin(&b, MAGIC, HN_MODEL_FORMAT_VERSION);
     hn_status st = hn_model_serialize(m, &b, err);
-    if (!st) {
-        uint64_t payload = b.n - HEADER;
-        hn_wbuf_patch_u64(&b, 16, payload);
-        hn_wbuf_u32(&b, (uint32_t)crc32(0L, b.p + HEADER, (uInt)payload));
-        st = b.failed ? hn_error_set(err, HN_ERR_NOMEM, "%s: out of memory", path)
-                      : hn_file_write_all(path, b.p, b.n, err);
-    }
+    if (!st)
+        st = hn_container_write(&b, path, err);
     free(b.p);
     return st;
 }
@@ -270,48 +262,21 @@ hn_status hn_model_deserialize(hn_model **out, const uint8_t *payload, size_t n,
     return HN_OK;
 }
 
-hn_status hn_model_check_container(const uint8_t *data, size_t n, const char *path, size_t *payload_len,
-                                   hn_error *err)
-{
-    if (n < HEADER + TRAILER || memcmp(data, MAGIC, 8) != 0)
-        return hn_error_set(err, HN_ERR_FORMAT, "%s: not a hepnn model file (bad magic or shorter than %d bytes)",
-                            path, HEADER + TRAILER);
-    hn_rbuf r = {data, n, 8, 0};
-    uint32_t version = hn_rbuf_u32(&r);
-    uint32_t reserved = hn_rbuf_u32(&r);
-    uint64_t payload = hn_rbuf_u64(&r);
-    if (version != HN_MODEL_FORMAT_VERSION)
-        return hn_error_set(err, HN_ERR_UNSUPPORTED, "%s: model format version %u, this hepnn reads version %d", path,
-                            version, HN_MODEL_FORMAT_VERSION);
-    if (reserved != 0)
-        return hn_error_set(err, HN_ERR_FORMAT, "%s: header bytes 12-15 must be zero: the file is corrupted", path);
-    if (payload != n - HEADER - TRAILER)
-        return hn_error_set(err, HN_ERR_FORMAT, "%s: header announces %llu payload bytes, the file holds %zu "
-                            "(truncated or padded)", path, (unsigned long long)payload, n - HEADER - TRAILER);
-    r.pos = n - TRAILER;
-    uint32_t stored = hn_rbuf_u32(&r);
-    uint32_t actual = (uint32_t)crc32(0L, data + HEADER, (uInt)payload);
-    if (stored != actual)
-        return hn_error_set(err, HN_ERR_FORMAT, "%s: checksum mismatch (stored %08x, computed %08x): the file is "
-                            "corrupted", path, stored, actual);
-    *payload_len = (size_t)payload;
-    return HN_OK;
-}
-
 hn_status hn_model_load(hn_model **out, const char *path, hn_error *err)
 {
     if (!out || !path)
         return hn_error_set(err, HN_ERR_ARG, "model_load: out or path is NULL");
     *out = NULL;
     uint8_t *data = NULL;
-    size_t n = 0, payload = 0;
+    const uint8_t *payload = NULL;
+    size_t n = 0, len = 0;
     hn_status st = hn_file_read_all(path, &data, &n, err);
     if (!st && n > MAX_MODEL_BYTES)
         st = hn_error_set(err, HN_ERR_FORMAT, "%s: %zu bytes, larger than any model this hepnn writes", path, n);
     if (!st)
-        st = hn_model_check_container(data, n, path, &payload, err);
+        st = hn_container_check(data, n, MAGIC, HN_MODEL_FORMAT_VERSION, "model file", path, &payload, &len, err);
     if (!st)
-        st = hn_model_deserialize(out, data + HEADER, payload, path, err);
+        st = hn_model_deserialize(out, payload, len, path, err);
     free(data);
     return st;
 }

@@ -11,8 +11,4 @@
 hn_status hn_model_serialize(const hn_model *m, hn_wbuf *b, hn_error *err);
 /* Builds a model from a payload of records; all or nothing. */
 hn_status hn_model_deserialize(hn_model **out, const uint8_t *payload, size_t n, const char *path, hn_error *err);
-/* Checks magic, version, size and CRC of a whole file; gives the payload length. */
-hn_status hn_model_check_container(const uint8_t *data, size_t n, const char *path, size_t *payload_len,
-                                   hn_error *err);
-
 #endif

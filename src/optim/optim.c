@@ -82,6 +82,8 @@ void hn_optim_free(hn_optim *opt)
 {
     if (!opt)
         return;
+    if (opt->dev)
+        hn_optim__dev_free(opt);
     free(opt->state);
     free(opt->names);
     free(opt->offset);
@@ -93,6 +95,8 @@ hn_status hn_optim_step(hn_optim *o, hn_error *err)
 {
     if (!o)
         return hn_error_set(err, HN_ERR_ARG, "hn_optim_step: opt is NULL");
+    if (o->dev)
+        return hn_optim__dev_step(o, err);
     const hn_optim_config *c = &o->cfg;
     double scale = 1.0;
     if (c->max_grad_norm > 0) {

@@ -33,6 +33,7 @@ struct hn_optim {
     float *state;         /* n_slots * total floats, slot-major, zero-initialised */
     int64_t step;
     double last_norm;
+    void *dev; /* device optimiser (views in device memory, src/backend/cuda); NULL on the host */
 };
 
 /* Per-step scalars handed to the update kernels. */
@@ -56,6 +57,14 @@ hn_status hn_optim__check_views(const char *fn, const hn_param_view *views, int 
 /* Updates w[0..n) from g[0..n) and the kind's state slots s[k] + 0..n. */
 void hn_optim__update(const hn_optim_config *cfg, const hn_optim_scalars *sc, float *w,
                       const float *g, int64_t n, float *const s[HN_OPTIM_MAX_SLOTS]);
+
+/* Device optimisers (hn_optim_new_on): the step on the device, the state
+ * copied to / from o->state around save and load, release. Defined by the
+ * CUDA backend (stubs without it: o->dev is then never set). */
+hn_status hn_optim__dev_step(hn_optim *o, hn_error *err);
+hn_status hn_optim__dev_pull(const hn_optim *o, hn_error *err);
+hn_status hn_optim__dev_push(hn_optim *o, hn_error *err);
+void hn_optim__dev_free(hn_optim *o);
 
 /* Deterministic sums over x[0..n): of x^2, and (if abs_sum is not NULL) of |x|. */
 void hn_optim__sums(const float *x, int64_t n, double *sq_sum, double *abs_sum);

@@ -88,6 +88,11 @@ hn_status hn_optim_state_save(const hn_optim *o, void *buf, size_t cap, hn_error
     if (cap < size)
         return hn_error_set(err, HN_ERR_ARG, "hn_optim_state_save: cap = %zu bytes, the state needs %zu", cap,
                             size);
+    if (o->dev) {
+        hn_status st = hn_optim__dev_pull(o, err);
+        if (st != HN_OK)
+            return st;
+    }
     unsigned char *p = buf;
     memset(p, 0, HEADER_SIZE);
     memcpy(p, STATE_MAGIC, 8);
@@ -193,7 +198,7 @@ hn_status hn_optim_state_load(hn_optim *o, const void *buf, size_t len, hn_error
         memcpy(&o->state[i], &bits, 4);
     }
     o->last_norm = NAN;
-    return HN_OK;
+    return o->dev ? hn_optim__dev_push(o, err) : HN_OK;
 }
 
 hn_status hn_optim_state_write(const hn_optim *o, FILE *f, hn_error *err)

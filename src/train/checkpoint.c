@@ -5,14 +5,14 @@
  * Little-endian, CRC-32 protected, written atomically (docs/training.md). */
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "io/bytes.h"
+#include "io/container.h"
 #include "io/fileio.h"
 #include "train/train_internal.h"
 
 static const char MAGIC[8] = {'H', 'E', 'P', 'N', 'N', 'C', 'K', 'P'};
-enum { VERSION = 1, HEADER = 24 };
+enum { VERSION = 1 };
 
 static void put_floats(hn_wbuf *b, const float *v, int64_t n)
 {
@@ -25,10 +25,7 @@ hn_status hn_checkpoint_write(const char *path, hn_model *m, const hn_optim *opt
 {
     hn_graph *g = hn_model_get_io(m).graph;
     hn_wbuf b = {0};
-    hn_wbuf_bytes(&b, MAGIC, 8);
-    hn_wbuf_u32(&b, VERSION);
-    hn_wbuf_u32(&b, 0);
-    hn_wbuf_u64(&b, 0);
+    hn_container_begin(&b, MAGIC, VERSION);
     hn_wbuf_u32(&b, (uint32_t)s->epoch);
     for (int i = 0; i < 4; i++)
         hn_wbuf_u64(&b, s->shuffle_rng.s[i]);
@@ -72,13 +69,8 @@ hn_status hn_checkpoint_write(const char *path, hn_model *m, const hn_optim *opt
         st = hn_error_set(err, HN_ERR_NOMEM, "%s: out of memory writing the checkpoint", path);
     else
         st = hn_optim_state_save(opt, b.p + at, osize, err);
-    if (!st) {
-        uint64_t payload = b.n - HEADER;
-        hn_wbuf_patch_u64(&b, 16, payload);
-        hn_wbuf_u32(&b, (uint32_t)crc32(0L, b.p + HEADER, (uInt)payload));
-        st = b.failed ? hn_error_set(err, HN_ERR_NOMEM, "%s: out of memory", path)
-                      : hn_file_write_all(path, b.p, b.n, err);
-    }
+    if (!st)
+        st = hn_container_write(&b, path, err);
     free(b.p);
     return st;
 }
@@ -96,25 +88,14 @@ hn_status hn_checkpoint_read(const char *path, hn_model *m, hn_optim *opt, hn_tr
     hn_status st = hn_file_read_all(path, &data, &n, err);
     if (st)
         return st;
-    hn_rbuf r = {data, n, 0, 0};
-    const uint8_t *magic = hn_rbuf_take(&r, 8);
-    uint32_t version = hn_rbuf_u32(&r), reserved = hn_rbuf_u32(&r);
-    uint64_t payload = hn_rbuf_u64(&r);
-    if (!magic || memcmp(magic, MAGIC, 8))
-        st = hn_error_set(err, HN_ERR_FORMAT, "%s: not a hepnn checkpoint", path);
-    else if (version != VERSION)
-        st = hn_error_set(err, HN_ERR_UNSUPPORTED, "%s: checkpoint version %u, this hepnn reads %d", path, version,
-                          VERSION);
-    else if (reserved || n < HEADER + 4 || payload != n - HEADER - 4)
-        st = hn_error_set(err, HN_ERR_FORMAT, "%s: truncated or corrupted checkpoint", path);
-    else if ((uint32_t)crc32(0L, data + HEADER, (uInt)payload) !=
-             (uint32_t)(data[n - 4] | data[n - 3] << 8 | data[n - 2] << 16 | (uint32_t)data[n - 1] << 24))
-        st = hn_error_set(err, HN_ERR_FORMAT, "%s: checksum mismatch: the checkpoint is corrupted", path);
+    const uint8_t *payload = NULL;
+    size_t len = 0;
+    st = hn_container_check(data, n, MAGIC, VERSION, "checkpoint", path, &payload, &len, err);
     if (st) {
         free(data);
         return st;
     }
-    r.n = n - 4; /* the checksum is not part of the records */
+    hn_rbuf r = {payload, len, 0, 0};
     hn_graph *g = hn_model_get_io(m).graph;
     hn_train_state t = *s;
     t.history = NULL;

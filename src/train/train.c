@@ -187,14 +187,15 @@ typedef struct {
     hn_model *m;
     hn_model_io io;
     const hn_train_config *cfg;
-    const hn_dataset *train, *val;
+    const hn_data_stream *stream;
+    const hn_dataset *val;
     hn_optim *opt;
     hn_param_view *views;
     float **grads;
     int n_params;
     double class_scale[256];
     int use_scale;
-    int64_t *perm;
+    int64_t *perm, perm_cap;
     float *val_out;
     int32_t *val_labels;
     hn_train_state st;
@@ -219,13 +220,12 @@ static hn_status trainer_init(trainer *t, hn_error *err)
     t->n_params = hn_graph_num_params(g);
     t->views = calloc((size_t)t->n_params, sizeof *t->views);
     t->grads = calloc((size_t)t->n_params, sizeof *t->grads);
-    t->perm = malloc(sizeof(int64_t) * (size_t)(t->train->n + 1));
     int64_t nv = t->val ? t->val->n : 0;
     t->val_out = malloc(sizeof(float) * (size_t)(nv * s->n_outputs + 1));
     t->val_labels = malloc(sizeof(int32_t) * (size_t)(nv + 1));
     t->st.n_weights = hn_persistent_size(g);
     t->st.best_weights = malloc(sizeof(float) * (size_t)(t->st.n_weights + 1));
-    if (!t->views || !t->grads || !t->perm || !t->val_out || !t->val_labels || !t->st.best_weights)
+    if (!t->views || !t->grads || !t->val_out || !t->val_labels || !t->st.best_weights)
         return hn_error_set(err, HN_ERR_NOMEM, "train: out of memory");
     for (int i = 0; i < t->n_params; i++) {
         hn_tensor *p = hn_graph_param(g, i);
@@ -237,31 +237,35 @@ static hn_status trainer_init(trainer *t, hn_error *err)
     hn_status st = hn_optim_new(&t->opt, &oc, t->views, t->n_params, err);
     if (st)
         return st;
-    for (int64_t i = 0; i < t->train->n; i++)
-        t->perm[i] = i;
     hn_rng_seed(&t->st.shuffle_rng, t->cfg->seed);
     t->st.best_val = INFINITY;
     return HN_OK;
 }
 
-/* One epoch over the shuffled training events. Returns 1 in *stop when a
- * callback asked to stop. */
-static hn_status run_epoch(trainer *t, int epoch, double *loss_out, int *stop, hn_error *err)
+/* One pass over a chunk of training events in shuffled minibatches; *done
+ * and *sum accumulate events and loss over the epoch. */
+static hn_status fit_chunk(trainer *t, const hn_dataset *d, int epoch, int64_t *batch_no, int64_t *done, double *sum,
+                           double t0, int *stop, hn_error *err)
 {
     const hn_train_config *cfg = t->cfg;
-    const hn_dataset *d = t->train;
     hn_graph *g = t->io.graph;
     int64_t n = d->n, bs = cfg->batch_size > 0 && cfg->batch_size < n ? cfg->batch_size : n;
-    int64_t n_batches = (n + bs - 1) / bs;
-    if (cfg->shuffle) {
-        for (int64_t i = 0; i < n; i++)
-            t->perm[i] = i;
-        hn_rng_shuffle(&t->st.shuffle_rng, t->perm, n);
+    int64_t n_batches = (n + bs - 1) / bs, total = t->stream->n_events > 0 ? t->stream->n_events : n;
+    hn_status st = hn_dataset_check(t->m, d, "training", err);
+    if (st)
+        return st;
+    if (n > t->perm_cap) {
+        int64_t *p = realloc(t->perm, sizeof(int64_t) * (size_t)n);
+        if (!p)
+            return hn_error_set(err, HN_ERR_NOMEM, "train: out of memory for %lld events", (long long)n);
+        t->perm = p;
+        t->perm_cap = n;
     }
-    hn_graph_set_training(g, 1);
-    double sum = 0.0, t0 = now();
-    int64_t done = 0;
-    hn_status st = hn_graph_set_batch(g, bs, err);
+    for (int64_t i = 0; i < n; i++)
+        t->perm[i] = i;
+    if (cfg->shuffle)
+        hn_rng_shuffle(&t->st.shuffle_rng, t->perm, n);
+    st = hn_graph_set_batch(g, bs, err);
     for (int64_t b = 0; b < n_batches && !st; b++) {
         int64_t size = n - b * bs < bs ? n - b * bs : bs;
         if (size != hn_graph_batch(g) && (st = hn_graph_set_batch(g, size, err)))
@@ -279,36 +283,98 @@ static hn_status run_epoch(trainer *t, int epoch, double *loss_out, int *stop, h
         if ((st = hn_optim_step(t->opt, err)))
             break;
         double l = hn_tensor_data(t->io.loss)[0];
+        ++*batch_no;
         if (!isfinite(l)) {
             st = hn_error_set(err, HN_ERR_NUMERIC, "train: the loss became %g in epoch %d, batch %lld: lower the "
-                              "learning rate or check the inputs", l, epoch, (long long)(b + 1));
+                              "learning rate or check the inputs", l, epoch, (long long)*batch_no);
             break;
         }
-        sum += l * (double)size;
-        done += size;
+        *sum += l * (double)size;
+        *done += size;
         if (cfg->on_batch) {
-            hn_batch_progress p = {epoch, b + 1, n_batches, done, n, sum / (double)done, now() - t0};
+            int64_t est = t->stream->n_events > 0 ? (total + bs - 1) / bs : n_batches;
+            hn_batch_progress p = {epoch, *batch_no, est, *done, total, *sum / (double)*done, now() - t0};
             if (cfg->on_batch(&p, cfg->user)) {
                 *stop = 1;
                 break;
             }
         }
     }
-    *loss_out = done ? sum / (double)done : NAN;
     return st;
+}
+
+/* One epoch over every chunk of the stream. */
+static hn_status run_epoch(trainer *t, int epoch, double *loss_out, int64_t *events, int *stop, hn_error *err)
+{
+    const hn_data_stream *s = t->stream;
+    hn_graph_set_training(t->io.graph, 1);
+    double sum = 0.0, t0 = now();
+    int64_t done = 0, batch_no = 0;
+    hn_status st = s->rewind(s->user, err);
+    while (!st && !*stop) {
+        hn_dataset chunk;
+        memset(&chunk, 0, sizeof chunk);
+        if ((st = s->next(s->user, &chunk, err)) || chunk.n == 0)
+            break;
+        st = fit_chunk(t, &chunk, epoch, &batch_no, &done, &sum, t0, stop, err);
+    }
+    if (!st && done == 0)
+        st = hn_error_set(err, HN_ERR_ARG, "train: the training data has no events");
+    *loss_out = done ? sum / (double)done : NAN;
+    *events = done;
+    return st;
+}
+
+/* A dataset in memory as a stream of one chunk. */
+typedef struct {
+    const hn_dataset *d;
+    int given;
+} one_chunk;
+
+static hn_status one_rewind(void *user, hn_error *err)
+{
+    (void)err;
+    ((one_chunk *)user)->given = 0;
+    return HN_OK;
+}
+
+static hn_status one_next(void *user, hn_dataset *chunk, hn_error *err)
+{
+    (void)err;
+    one_chunk *o = user;
+    if (!o->given) {
+        *chunk = *o->d;
+        chunk->owned = 0;
+        o->given = 1;
+    } else {
+        memset(chunk, 0, sizeof *chunk);
+    }
+    return HN_OK;
 }
 
 hn_status hn_train(hn_model *m, const hn_train_config *cfg, const hn_dataset *train, const hn_dataset *val,
                    hn_train_result *res, hn_error *err)
 {
-    if (!m || !cfg || !train || !res)
+    if (!train)
+        return hn_error_set(err, HN_ERR_ARG, "train: model, config, data or result is NULL");
+    if (train->n < 1)
+        return hn_error_set(err, HN_ERR_ARG, "train: the training data has no events");
+    one_chunk o = {train, 0};
+    hn_data_stream s = {one_rewind, one_next, &o, train->n};
+    return hn_train_stream(m, cfg, &s, train, val, res, err);
+}
+
+hn_status hn_train_stream(hn_model *m, const hn_train_config *cfg, const hn_data_stream *stream,
+                          const hn_dataset *train, const hn_dataset *val, hn_train_result *res, hn_error *err)
+{
+    if (!m || !cfg || !stream || !stream->next || !stream->rewind || !train || !res)
         return hn_error_set(err, HN_ERR_ARG, "train: model, config, data or result is NULL");
     memset(res, 0, sizeof *res);
     if (cfg->epochs < 0 || cfg->batch_size < 0 || cfg->patience < 0 || !(cfg->min_delta >= 0))
         return hn_error_set(err, HN_ERR_ARG, "train: epochs %d, batch size %lld, patience %d, min_delta %g must not be "
                             "negative", cfg->epochs, (long long)cfg->batch_size, cfg->patience, cfg->min_delta);
     if (train->n < 1)
-        return hn_error_set(err, HN_ERR_ARG, "train: the training data has no events");
+        return hn_error_set(err, HN_ERR_ARG, "train: the sample for the standardisation has no events");
     hn_status st = hn_dataset_check(m, train, "training", err);
     if (!st && val)
         st = hn_dataset_check(m, val, "validation", err);
@@ -326,7 +392,7 @@ hn_status hn_train(hn_model *m, const hn_train_config *cfg, const hn_dataset *tr
     t.m = m;
     t.io = hn_model_get_io(m);
     t.cfg = cfg;
-    t.train = train;
+    t.stream = stream;
     t.val = val;
     st = trainer_init(&t, err);
     if (!st && cfg->balance_classes && hn_model_get_spec(m)->task != HN_TASK_REGRESSION) {
@@ -356,12 +422,13 @@ hn_status hn_train(hn_model *m, const hn_train_config *cfg, const hn_dataset *tr
         if ((st = hn_optim_set_lr(t.opt, e.lr, err)))
             break;
         double t0 = now();
-        if ((st = run_epoch(&t, epoch, &e.train_loss, &stop, err)) || stop)
+        int64_t events = 0;
+        if ((st = run_epoch(&t, epoch, &e.train_loss, &events, &stop, err)) || stop)
             break; /* an interrupted epoch is not recorded */
         e.seconds = now() - t0;
-        e.events_per_second = e.seconds > 0 ? (double)train->n / e.seconds : 0.0;
+        e.events_per_second = e.seconds > 0 ? (double)events / e.seconds : 0.0;
         t_all += e.seconds;
-        ev_all += train->n;
+        ev_all += events;
         if (val) {
             if ((st = hn_model_evaluate(m, val, &e.val_loss, t.val_out, err)))
                 break;

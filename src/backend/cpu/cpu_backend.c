@@ -4,8 +4,9 @@
 
 #include "backend/cpu/cpu.h"
 
-static void *cpu_alloc(size_t bytes)
+static void *cpu_alloc(void *ctx, size_t bytes)
 {
+    (void)ctx;
     size_t rounded = (bytes + 63) / 64 * 64;
     void *p = aligned_alloc(64, rounded);
     if (p)
@@ -13,7 +14,11 @@ static void *cpu_alloc(size_t bytes)
     return p;
 }
 
-static void cpu_release(void *p) { free(p); }
+static void cpu_release(void *ctx, void *p)
+{
+    (void)ctx;
+    free(p);
+}
 
 static const hn_backend cpu_backend = {
     .name = "cpu",

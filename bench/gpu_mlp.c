@@ -1,0 +1,247 @@
+/* GPU benchmark: the MLP 28-300-300-300-1 (ReLU, Adam, BCE with logits, fp32)
+ * that HEP classifiers use, trained and applied on a device. Prints one
+ * "key value" line per figure (bench/gpu_mlp_torch.py prints the same keys for
+ * PyTorch eager on the same GPU). The data set (2^17 events) is uploaded once
+ * and kept on the device; batches are consecutive rows, copied device to
+ * device into the network's inputs. Training and inference run as captured
+ * plans (CUDA graphs); "eager" figures run the same calls without capture.
+ *
+ * Built with the library (build/bench/gpu_mlp); tools/gpu_check.sh runs it:
+ *   build/bench/gpu_mlp [cuda|cpu] [seconds per figure]
+ */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hepnn/device.h"
+#include "hepnn/ops.h"
+
+enum { F = 28, H = 300, NDATA = 1 << 17 };
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void die(const char *what, const hn_error *err)
+{
+    fprintf(stderr, "gpu_mlp: %s: %s\n", what, err->msg);
+    exit(1);
+}
+
+/* He-uniform weights, zero biases, through hn_tensor_set (device-safe). */
+static hn_tensor *dense(hn_graph *g, hn_tensor *x, int64_t in, int64_t out, const char *name, hn_rng *rng)
+{
+    char wn[32], bn[32];
+    snprintf(wn, sizeof wn, "%s.w", name);
+    snprintf(bn, sizeof bn, "%s.b", name);
+    hn_tensor *w = hn_param(g, wn, 2, (int64_t[]){in, out});
+    hn_tensor *b = hn_param(g, bn, 1, (int64_t[]){out});
+    if (!w || !b)
+        return NULL;
+    float *v = malloc(sizeof(float) * (size_t)(in * out));
+    double a = sqrt(6.0 / (double)in);
+    for (int64_t i = 0; i < in * out; i++)
+        v[i] = (float)((2.0 * hn_rng_uniform(rng) - 1.0) * a);
+    hn_tensor_set(w, v, in * out, NULL);
+    free(v);
+    return hn_add(g, hn_matmul(g, x, w, 0, 0), b);
+}
+
+typedef struct {
+    hn_graph *g, *data;
+    hn_tensor *x, *t, *z, *loss, *dx, *dt;
+    hn_optim *opt;
+    hn_plan *train, *infer;
+} bench;
+
+static void setup(bench *b, hn_device dev)
+{
+    hn_error err = {0};
+    if (hn_graph_new_on(&b->g, dev, 1, &err) || hn_graph_new_on(&b->data, dev, 2, &err))
+        die("graph", &err);
+    /* the data set: a toy signal/background sample, uploaded once */
+    b->dx = hn_state(b->data, "x", 2, (int64_t[]){NDATA, F});
+    b->dt = hn_state(b->data, "t", 2, (int64_t[]){NDATA, 1});
+    float *x = malloc(sizeof(float) * NDATA * F), *t = malloc(sizeof(float) * NDATA);
+    hn_rng r;
+    hn_rng_seed(&r, 3);
+    for (int64_t i = 0; i < NDATA; i++) {
+        double s = 0;
+        for (int j = 0; j < F; j++) {
+            x[i * F + j] = (float)hn_rng_normal(&r);
+            s += x[i * F + j] * (j < 7 ? 1.0 : -0.3);
+        }
+        t[i] = s + 0.5 * hn_rng_normal(&r) > 0 ? 1.0f : 0.0f;
+    }
+    if (!b->dx || !b->dt || hn_tensor_set(b->dx, x, (int64_t)NDATA * F, &err) || hn_tensor_set(b->dt, t, NDATA, &err))
+        die("data upload", &err);
+    free(x);
+    free(t);
+    hn_rng init;
+    hn_rng_seed(&init, 4);
+    b->x = hn_input(b->g, "x", 2, (int64_t[]){HN_BATCH, F});
+    b->t = hn_input(b->g, "t", 2, (int64_t[]){HN_BATCH, 1});
+    hn_tensor *h = hn_relu(b->g, dense(b->g, b->x, F, H, "l1", &init));
+    h = hn_relu(b->g, dense(b->g, h, H, H, "l2", &init));
+    h = hn_relu(b->g, dense(b->g, h, H, H, "l3", &init));
+    b->z = dense(b->g, h, H, 1, "out", &init);
+    b->loss = hn_loss_bce_logits(b->g, b->z, b->t, NULL);
+    hn_tensor *outs[2] = {b->loss, b->z};
+    if (hn_graph_compile(b->g, outs, 2, &err))
+        die("compile", &err);
+    hn_optim_config cfg = hn_optim_config_default(HN_OPTIM_ADAM);
+    if (hn_optim_new_graph(&b->opt, &cfg, b->g, &err) || hn_plan_new(&b->train, b->g, b->loss, b->opt, &err) ||
+        hn_plan_new(&b->infer, b->g, b->z, NULL, &err))
+        die("optimiser", &err);
+}
+
+/* Copies batch number k (consecutive rows, wrapping) into the inputs. */
+static void feed(bench *b, int64_t bs, int64_t k, hn_error *err)
+{
+    int64_t per = NDATA / bs, row = (k % per) * bs;
+    if (hn_tensor_copy(b->x, 0, b->dx, row * F, bs * F, err) || hn_tensor_copy(b->t, 0, b->dt, row, bs, err))
+        die("feed", err);
+}
+
+/* Training events per second at batch bs over about `secs` seconds. */
+static double train_rate(bench *b, int64_t bs, int capture, double secs, double *loss)
+{
+    hn_error err = {0};
+    hn_graph_set_training(b->g, 1);
+    if (hn_graph_set_batch(b->g, bs, &err))
+        die("set_batch", &err);
+    hn_plan_set_capture(b->train, capture);
+    for (int k = 0; k < 10; k++) { /* warm-up: eager run, capture, replays */
+        feed(b, bs, k, &err);
+        if (hn_plan_run(b->train, &err))
+            die("train", &err);
+    }
+    if (hn_graph_sync(b->g, &err))
+        die("sync", &err);
+    int64_t steps = 0, batch = 16;
+    double t0 = now(), t1 = t0;
+    while (t1 - t0 < secs) {
+        for (int i = 0; i < batch; i++, steps++) {
+            feed(b, bs, steps, &err);
+            if (hn_plan_run(b->train, &err))
+                die("train", &err);
+        }
+        if (hn_graph_sync(b->g, &err))
+            die("sync", &err);
+        t1 = now();
+        if (batch < 1024)
+            batch *= 2;
+    }
+    float l = 0;
+    hn_tensor_get(b->loss, &l, 1, &err);
+    *loss = l;
+    return (double)steps * (double)bs / (t1 - t0);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median latency of one event: upload 28 features, run, read the logit. */
+static double single_latency(bench *b, int capture)
+{
+    hn_error err = {0};
+    hn_graph_set_training(b->g, 0);
+    if (hn_graph_set_batch(b->g, 1, &err))
+        die("set_batch", &err);
+    hn_plan_set_capture(b->infer, capture);
+    enum { N = 3000 };
+    static double lat[N];
+    float x[F], z;
+    for (int j = 0; j < F; j++)
+        x[j] = 0.1f * (float)j;
+    for (int i = -50; i < N; i++) {
+        double t0 = now();
+        x[0] = (float)i * 1e-3f;
+        if (hn_tensor_set(b->x, x, F, &err) || hn_plan_run(b->infer, &err) || hn_tensor_get(b->z, &z, 1, &err))
+            die("inference", &err);
+        if (i >= 0)
+            lat[i] = now() - t0;
+    }
+    qsort(lat, N, sizeof lat[0], cmp_double);
+    return lat[N / 2];
+}
+
+/* Inference events per second at batch 10^5 (inputs already on the device). */
+static double batch_inference_rate(bench *b, double secs)
+{
+    hn_error err = {0};
+    const int64_t bs = 100000;
+    hn_graph_set_training(b->g, 0);
+    if (hn_graph_set_batch(b->g, bs, &err))
+        die("set_batch", &err);
+    hn_plan_set_capture(b->infer, 1);
+    if (hn_tensor_copy(b->x, 0, b->dx, 0, bs * F, &err))
+        die("feed", &err);
+    for (int k = 0; k < 5; k++)
+        if (hn_plan_run(b->infer, &err))
+            die("inference", &err);
+    hn_graph_sync(b->g, &err);
+    int64_t runs = 0;
+    double t0 = now(), t1 = t0;
+    while (t1 - t0 < secs) {
+        for (int i = 0; i < 10; i++, runs++)
+            if (hn_plan_run(b->infer, &err))
+                die("inference", &err);
+        if (hn_graph_sync(b->g, &err))
+            die("sync", &err);
+        t1 = now();
+    }
+    return (double)runs * (double)bs / (t1 - t0);
+}
+
+int main(int argc, char **argv)
+{
+    hn_device dev = HN_DEVICE_CUDA;
+    hn_error err = {0};
+    if (argc > 1 && hn_device_parse(argv[1], &dev, &err))
+        die("device", &err);
+    double secs = argc > 2 ? atof(argv[2]) : 1.5;
+    char info[256] = "";
+    if (hn_device_check(dev, info, sizeof info, &err))
+        die("device", &err);
+    printf("device %s\n", info);
+    bench b;
+    memset(&b, 0, sizeof b);
+    setup(&b, dev);
+    /* training FLOPs per event: forward 2·Σ in·out, backward twice that
+     * (weight and input gradients; none for the inputs of the first layer) */
+    const double fwd = 2.0 * (F * H + H * H + H * H + H * 1), flops = fwd + 2.0 * fwd - 2.0 * F * H;
+    double loss = 0;
+    static const int64_t sizes[3] = {256, 1024, 8192};
+    for (int i = 0; i < 3; i++) {
+        double r = train_rate(&b, sizes[i], 1, secs, &loss);
+        printf("train_events_per_s_b%lld %.0f\n", (long long)sizes[i], r);
+        printf("train_tflops_b%lld %.3f\n", (long long)sizes[i], r * flops * 1e-12);
+    }
+    printf("final_loss %.4f\n", loss);
+    printf("train_eager_events_per_s_b256 %.0f\n", train_rate(&b, 256, 0, secs, &loss));
+    if (dev == HN_DEVICE_CUDA && !hn_graph_set_tf32(b.g, 1, &err)) {
+        double r = train_rate(&b, 8192, 1, secs, &loss);
+        printf("train_tf32_events_per_s_b8192 %.0f\n", r);
+        printf("train_tf32_tflops_b8192 %.3f\n", r * flops * 1e-12);
+        hn_graph_set_tf32(b.g, 0, &err);
+    }
+    printf("infer1_latency_us %.2f\n", 1e6 * single_latency(&b, 1));
+    printf("infer1_eager_latency_us %.2f\n", 1e6 * single_latency(&b, 0));
+    printf("infer_events_per_s_b100000 %.0f\n", batch_inference_rate(&b, secs));
+    hn_plan_free(b.train);
+    hn_plan_free(b.infer);
+    hn_optim_free(b.opt);
+    hn_graph_free(b.g);
+    hn_graph_free(b.data);
+    return 0;
+}

@@ -1,0 +1,168 @@
+/* Device-generic helpers (include/hepnn/device.h): availability, optimisers on
+ * a graph's device, copies between tensors, synchronisation, TF32. Each call
+ * reduces to the plain host operation on the CPU. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/graph_impl.h"
+#include "hepnn/device.h"
+#include "optim/optim_internal.h"
+
+#ifdef HEPNN_HAVE_CUDA
+#include "backend/cuda/hn_cuda.h"
+#endif
+
+hn_status hn_device_check(hn_device dev, char *info, size_t size, hn_error *err)
+{
+    if (dev == HN_DEVICE_CPU) {
+        if (info && size)
+            snprintf(info, size, "cpu");
+        return HN_OK;
+    }
+    if (dev != HN_DEVICE_CUDA)
+        return hn_error_set(err, HN_ERR_ARG, "device_check: device %d out of range", (int)dev);
+#ifndef HEPNN_HAVE_CUDA
+    return hn_error_set(err, HN_ERR_UNSUPPORTED, "hepnn was built without the CUDA backend (HEPNN_CUDA=OFF or no nvcc)");
+#else
+    int n = 0, d = 0, drv = 0;
+    cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess || n < 1) {
+        (void)cudaGetLastError();
+        return hn_error_set(err, HN_ERR_BACKEND, "no CUDA device: %s",
+                            e != cudaSuccess ? cudaGetErrorString(e) : "the driver reports 0 devices");
+    }
+    struct cudaDeviceProp p;
+    hn_status st = hn_cuda_check(cudaGetDevice(&d), "cudaGetDevice", err);
+    if (!st)
+        st = hn_cuda_check(cudaGetDeviceProperties(&p, d), "cudaGetDeviceProperties", err);
+    if (!st)
+        st = hn_cuda_check(cudaDriverGetVersion(&drv), "cudaDriverGetVersion", err);
+    if (!st && info && size)
+        snprintf(info, size, "%s, sm_%d%d, %.0f GiB, %d SMs, driver %d.%d", p.name, p.major, p.minor,
+                 (double)p.totalGlobalMem / (1024.0 * 1024.0 * 1024.0), p.multiProcessorCount, drv / 1000,
+                 (drv % 1000) / 10);
+    return st;
+#endif
+}
+
+int hn_graph_param_views(hn_graph *g, hn_param_view *views, int n)
+{
+    if (!g || !views || n < g->n_params)
+        return -1;
+    for (int i = 0; i < g->n_params; i++) {
+        hn_tensor *p = g->params[i];
+        views[i].value = p->data;
+        views[i].grad = p->grad;
+        views[i].n = hn_shape_numel(p->ndim, p->shape);
+        views[i].decay = p->ndim >= 2;
+        views[i].name = p->name;
+    }
+    return g->n_params;
+}
+
+hn_status hn_optim_new_graph(hn_optim **opt, const hn_optim_config *cfg, hn_graph *g, hn_error *err)
+{
+    if (!opt || !g)
+        return hn_error_set(err, HN_ERR_ARG, "optim_new_graph: %s is NULL", opt ? "graph" : "opt");
+    *opt = NULL;
+    if (g->n_params < 1)
+        return hn_error_set(err, HN_ERR_ARG, "optim_new_graph: the graph has no parameters");
+    hn_param_view *v = malloc(sizeof *v * (size_t)g->n_params);
+    if (!v)
+        return hn_error_set(err, HN_ERR_NOMEM, "optim_new_graph: out of memory");
+    int n = hn_graph_param_views(g, v, g->n_params);
+    hn_status st = hn_optim_new(opt, cfg, v, n, err);
+    free(v);
+#ifdef HEPNN_HAVE_CUDA
+    if (!st && g->device == HN_DEVICE_CUDA) {
+        st = hn_cuda_optim_attach(*opt, hn_cuda_ctx_of(g)->stream, err);
+        if (st) {
+            hn_optim_free(*opt);
+            *opt = NULL;
+        }
+    }
+#endif
+    return st;
+}
+
+hn_status hn_optim_new_on(hn_optim **opt, hn_device dev, const hn_optim_config *cfg, const hn_param_view *views,
+                          int n_views, hn_error *err)
+{
+    if (dev == HN_DEVICE_CPU)
+        return hn_optim_new(opt, cfg, views, n_views, err);
+    hn_status st = hn_device_check(dev, NULL, 0, err);
+    if (st)
+        return st;
+    st = hn_optim_new(opt, cfg, views, n_views, err);
+#ifdef HEPNN_HAVE_CUDA
+    if (!st) {
+        st = hn_cuda_optim_attach(*opt, 0, err); /* the legacy default stream: ordered with every graph's */
+        if (st) {
+            hn_optim_free(*opt);
+            *opt = NULL;
+        }
+    }
+#endif
+    return st;
+}
+
+hn_status hn_tensor_copy(hn_tensor *dst, int64_t dst_off, const hn_tensor *src, int64_t src_off, int64_t n,
+                         hn_error *err)
+{
+    if (!dst || !src)
+        return hn_error_set(err, HN_ERR_ARG, "tensor_copy: tensor is NULL");
+    int64_t nd = hn_shape_numel(dst->ndim, dst->shape), ns = hn_shape_numel(src->ndim, src->shape);
+    if (n < 0 || dst_off < 0 || src_off < 0 || dst_off > nd - n || src_off > ns - n || !dst->data || !src->data)
+        return hn_error_set(err, HN_ERR_ARG,
+                            "tensor_copy: %lld values from '%s'[%lld] (%lld values) to '%s'[%lld] (%lld values) "
+                            "do not fit",
+                            (long long)n, src->name, (long long)src_off, (long long)ns, dst->name, (long long)dst_off,
+                            (long long)nd);
+    if (dst->graph->device != src->graph->device)
+        return hn_error_set(err, HN_ERR_ARG, "tensor_copy: '%s' is on %s, '%s' on %s", src->name,
+                            hn_device_name(src->graph->device), dst->name, hn_device_name(dst->graph->device));
+    if (n == 0)
+        return HN_OK;
+#ifdef HEPNN_HAVE_CUDA
+    if (dst->graph->device == HN_DEVICE_CUDA) {
+        /* queued on dst's stream; a different source graph must have finished
+         * writing src (sources are normally data sets uploaded once) */
+        if (src->graph != dst->graph) {
+            hn_status st = hn_cuda_check(cudaStreamSynchronize(hn_cuda_ctx_of(src->graph)->stream),
+                                         "tensor_copy: waiting for the source graph", err);
+            if (st)
+                return st;
+        }
+        return hn_cuda_copy(hn_cuda_ctx_of(dst->graph), dst->data + dst_off, src->data + src_off, n, err);
+    }
+#endif
+    memmove(dst->data + dst_off, src->data + src_off, sizeof(float) * (size_t)n);
+    return HN_OK;
+}
+
+hn_status hn_graph_sync(hn_graph *g, hn_error *err)
+{
+    if (!g)
+        return hn_error_set(err, HN_ERR_ARG, "graph_sync: graph is NULL");
+#ifdef HEPNN_HAVE_CUDA
+    if (g->device == HN_DEVICE_CUDA)
+        return hn_cuda_sync(hn_cuda_ctx_of(g), err);
+#endif
+    return HN_OK;
+}
+
+hn_status hn_graph_set_tf32(hn_graph *g, int on, hn_error *err)
+{
+    if (!g)
+        return hn_error_set(err, HN_ERR_ARG, "graph_set_tf32: graph is NULL");
+#ifdef HEPNN_HAVE_CUDA
+    if (g->device == HN_DEVICE_CUDA) {
+        hn_cuda_ctx *c = hn_cuda_ctx_of(g);
+        hn_status st = hn_cuda_set_tf32(c, on, err);
+        c->generation++; /* a captured step keeps the math mode it was captured with */
+        return st;
+    }
+#endif
+    (void)on;
+    return HN_OK;
+}
