@@ -1,10 +1,10 @@
 /* hepnn — writing flat ROOT TTrees (numeric branches, fixed arrays and
  * variable-length arrays with a counter branch; zlib-compressed baskets).
  *
- * The file follows ROOT's layout (header, top directory, basket keys, the
- * TTree record, key list), so hepnn's reader and other native readers read
- * it back. It carries no streamer info yet (docs/root.md). Written
- * atomically: a temporary file beside the target, renamed by close.
+ * The file follows ROOT 6's layout (header, top directory, basket keys, the
+ * TTree record, the StreamerInfo record describing its classes, key list,
+ * free segments), so ROOT, jsroot and hepnn's reader read it (docs/root.md).
+ * Written atomically: a temporary file beside the target, renamed by close.
  *
  *     hn_root_wbranch br[] = {{"nJet", HN_ROOT_T_I32, 1, NULL},
  *                             {"Jet_pt", HN_ROOT_T_F32, 1, "nJet"}};

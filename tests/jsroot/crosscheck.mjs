@@ -1,15 +1,17 @@
 // Independent cross-check of hepnn's ROOT reader: the JavaScript ROOT reader
 // (npm package jsroot) reads the same branches, and the values are compared
-// entry by entry with `hepnn root dump --format json`. Run by run.sh.
+// entry by entry with `hepnn root dump --format json`. Run by run.sh on the
+// test files; writer.sh passes FILE:TREE arguments (files hepnn wrote, all
+// their branches) instead.
 import { spawnSync } from 'node:child_process';
 import { openFile } from 'jsroot/io';
 import { TSelector, treeProcess } from 'jsroot/tree';
 
-const [hepnn, dir] = process.argv.slice(2);
+const [hepnn, dir, ...given] = process.argv.slice(2);
 
 // file, tree, branches (all compressions, flat, fixed arrays, jagged,
 // strings, bools, embedded baskets, nested directories, zero-entry basket)
-const cases = [
+const builtin = [
   ['uproot-Zmumu.root', 'events', ['Type', 'Run', 'Event', 'E1', 'px1', 'Q1', 'M']],
   ['uproot-Zmumu-uncompressed.root', 'events', ['Run', 'px1', 'M']],
   ['uproot-Zmumu-lz4.root', 'events', ['Event', 'px1', 'M']],
@@ -27,6 +29,9 @@ const cases = [
   ['uproot-nesteddirs.root', 'one/tree', ['one', 'two', 'three']],
   ['uproot-nesteddirs.root', 'one/two/tree', ['Int32', 'UInt64', 'Float32', 'Float64', 'Str', 'ArrayInt32', 'ArrayFloat64', 'N', 'SliceInt32', 'SliceFloat64']],
 ];
+const cases = given.length
+  ? given.map((s) => [s.slice(0, s.lastIndexOf(':')), s.slice(s.lastIndexOf(':') + 1), null])
+  : builtin;
 
 function leafOf(tree, name) {
   for (const b of tree.fBranches.arr)
@@ -55,8 +60,14 @@ function same(a, b, isFloat) {
 let failures = 0, values = 0;
 for (const [fname, tname, wanted] of cases) {
   const path = `${dir}/${fname}`;
-  const file = await openFile(path);
-  const tree = await file.readObject(tname);
+  let tree;
+  try {
+    tree = await (await openFile(path)).readObject(tname);
+  } catch (e) {
+    console.log(`FAIL ${fname}:${tname}: jsroot cannot read it: ${e.message}`);
+    failures++;
+    continue;
+  }
   const branches = wanted ?? tree.fBranches.arr.map((b) => b.fName);
   const r = spawnSync(hepnn, ['root', 'dump', `${path}:${tname}`, '-b', branches.join(','), '--format', 'json'],
                       { encoding: 'utf8', maxBuffer: 1 << 30 });

@@ -6,18 +6,6 @@
 set -uo pipefail
 hepnn=$1 data=$2 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  echo "skipped: node or npm not found (tools/deps.sh test installs them)"
-  exit 0
-fi
-mkdir -p "$work"
-if [ ! -f "$work/node_modules/jsroot/package.json" ]; then
-  if ! (cd "$work" && timeout 600 npm install --ignore-scripts --no-audit --no-fund --loglevel=error \
-        jsroot@7.11.2 >npm.log 2>&1); then
-    echo "skipped: could not install jsroot with npm:"
-    tail -5 "$work/npm.log"
-    exit 0
-  fi
-fi
+bash "$here/install.sh" "$work" || exit 0
 cp "$here/crosscheck.mjs" "$work/"
 node "$work/crosscheck.mjs" "$hepnn" "$data"

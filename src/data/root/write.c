@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "hepnn/root_write.h"
+#include "wbuf.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "put_values below assumes a little-endian host"
@@ -21,105 +22,6 @@
 #define W_BEGIN 100
 #define W_DATIME ((31u << 26) | (1u << 22) | (1u << 17)) /* 2026-01-01, for reproducible files */
 #define W_BLOCK 0xffffff                                 /* ROOT's largest compression block */
-
-/* ---- a growable big-endian buffer -------------------------------------- */
-
-typedef struct wbuf {
-    uint8_t *p;
-    size_t len, cap;
-    int bad;
-} wbuf;
-
-static uint8_t *wb_room(wbuf *b, size_t n)
-{
-    if (b->bad)
-        return NULL;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n)
-            cap *= 2;
-        uint8_t *np = realloc(b->p, cap);
-        if (!np) {
-            b->bad = 1;
-            return NULL;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    uint8_t *r = b->p + b->len;
-    b->len += n;
-    return r;
-}
-
-static void wb_be(wbuf *b, uint64_t v, int n)
-{
-    uint8_t *p = wb_room(b, (size_t)n);
-    for (int i = 0; p && i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-}
-static void wb_u8(wbuf *b, unsigned v) { wb_be(b, v, 1); }
-static void wb_u16(wbuf *b, unsigned v) { wb_be(b, v, 2); }
-static void wb_u32(wbuf *b, uint32_t v) { wb_be(b, v, 4); }
-static void wb_u64(wbuf *b, uint64_t v) { wb_be(b, v, 8); }
-static void wb_f64(wbuf *b, double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    wb_u64(b, u);
-}
-static void wb_bytes(wbuf *b, const void *s, size_t n)
-{
-    uint8_t *p = wb_room(b, n);
-    if (p && n)
-        memcpy(p, s, n);
-}
-static size_t tstr_len(const char *s)
-{
-    size_t n = strlen(s);
-    return (n < 255 ? 1 : 5) + n;
-}
-static void wb_str(wbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 255) {
-        wb_u8(b, (unsigned)n);
-    } else {
-        wb_u8(b, 255);
-        wb_u32(b, (uint32_t)n);
-    }
-    wb_bytes(b, s, n);
-}
-/* A byte count placeholder, filled in by wb_end (ROOT counts the bytes
- * after the count itself and flags the value with 0x40000000). */
-static size_t wb_begin(wbuf *b)
-{
-    size_t at = b->len;
-    wb_u32(b, 0);
-    return at;
-}
-static void wb_end(wbuf *b, size_t at)
-{
-    if (b->bad)
-        return;
-    uint32_t v = (uint32_t)(b->len - at - 4) | 0x40000000u;
-    for (int i = 0; i < 4; i++)
-        b->p[at + (size_t)i] = (uint8_t)(v >> (24 - 8 * i));
-}
-static void wb_tobject(wbuf *b)
-{
-    wb_u16(b, 1);
-    wb_u32(b, 0);
-    wb_u32(b, 0x03000000u);
-}
-static void wb_tnamed(wbuf *b, const char *name, const char *title)
-{
-    size_t c = wb_begin(b);
-    wb_u16(b, 1);
-    wb_tobject(b);
-    wb_str(b, name);
-    wb_str(b, title);
-    wb_end(b, c);
-}
 
 /* A key header with 64-bit seeks (key version 1004). */
 static size_t key_len(const char *cls, const char *name, const char *title)
@@ -351,8 +253,13 @@ static char *wdup(const char *s)
 
 /* The header and the top directory's key, written at open (with zeros) and
  * again at close (with the final positions); both have fixed sizes. */
-static hn_status write_head(hn_root_writer *w, int64_t end, int64_t seek_keys, int32_t nbytes_keys,
-                            hn_error *err)
+/* Where the records that the header and the top directory point at lie. */
+typedef struct wpos {
+    int64_t end, seek_keys, seek_info, seek_free;
+    int32_t nbytes_keys, nbytes_info, nbytes_free;
+} wpos;
+
+static hn_status write_head(hn_root_writer *w, const wpos *at, hn_error *err)
 {
     size_t keylen = key_len("TFile", w->fname, "");
     size_t nbytes_name = keylen + tstr_len(w->fname) + tstr_len("");
@@ -360,15 +267,15 @@ static hn_status write_head(hn_root_writer *w, int64_t end, int64_t seek_keys, i
     wb_bytes(&h, "root", 4);
     wb_u32(&h, 1000000 + 62206);          /* large-file layout, written as by ROOT 6.22/06 */
     wb_u32(&h, W_BEGIN);
-    wb_u64(&h, (uint64_t)end);
-    wb_u64(&h, 0);                        /* fSeekFree */
-    wb_u32(&h, 0);                        /* fNbytesFree */
-    wb_u32(&h, 0);                        /* nfree */
+    wb_u64(&h, (uint64_t)at->end);
+    wb_u64(&h, (uint64_t)at->seek_free);
+    wb_u32(&h, (uint32_t)at->nbytes_free);
+    wb_u32(&h, at->seek_free ? 1 : 0);    /* nfree */
     wb_u32(&h, (uint32_t)nbytes_name);
     wb_u8(&h, 8);                         /* fUnits */
     wb_u32(&h, (uint32_t)(w->level > 0 ? 100 + w->level : 0));
-    wb_u64(&h, 0);                        /* fSeekInfo: no streamer info yet */
-    wb_u32(&h, 0);                        /* fNbytesInfo */
+    wb_u64(&h, (uint64_t)at->seek_info);
+    wb_u32(&h, (uint32_t)at->nbytes_info);
     wb_u16(&h, 1);                        /* UUID version */
     for (int i = 0; i < 16; i++)
         wb_u8(&h, 0);
@@ -382,11 +289,11 @@ static hn_status write_head(hn_root_writer *w, int64_t end, int64_t seek_keys, i
     wb_u16(&h, 1005); /* TDirectory version, 64-bit seeks */
     wb_u32(&h, W_DATIME);
     wb_u32(&h, W_DATIME);
-    wb_u32(&h, (uint32_t)nbytes_keys);
+    wb_u32(&h, (uint32_t)at->nbytes_keys);
     wb_u32(&h, (uint32_t)nbytes_name);
     wb_u64(&h, W_BEGIN);
     wb_u64(&h, 0);
-    wb_u64(&h, (uint64_t)seek_keys);
+    wb_u64(&h, (uint64_t)at->seek_keys);
     wb_u16(&h, 1);
     for (int i = 0; i < 16 + 12; i++)
         wb_u8(&h, 0);
@@ -483,7 +390,7 @@ hn_status hn_root_writer_open(const char *path, const char *tree, const hn_root_
             st = hn_error_set(err, HN_ERR_IO, "%s: cannot create: %s", w->tmp, strerror(errno));
     }
     if (!st)
-        st = write_head(w, 0, 0, 0, err);
+        st = write_head(w, &(wpos){0}, err);
     if (st) {
         hn_root_writer_abort(w);
         return st;
@@ -592,29 +499,6 @@ hn_status hn_root_writer_append(hn_root_writer *w, int64_t n, const void *const 
 }
 
 /* ---- close: the tree record ------------------------------------------------- */
-
-typedef struct ctags {
-    const char *name[16];
-    uint32_t tag[16];
-    int n;
-} ctags;
-
-/* After an object's byte count: a new class name or a reference to it. */
-static void wb_class(wbuf *b, ctags *ct, const char *name, size_t keylen)
-{
-    for (int i = 0; i < ct->n; i++)
-        if (!strcmp(ct->name[i], name)) {
-            wb_u32(b, 0x80000000u | ct->tag[i]);
-            return;
-        }
-    if (ct->n < 16) {
-        ct->name[ct->n] = name;
-        ct->tag[ct->n] = (uint32_t)(b->len + keylen + 2);
-        ct->n++;
-    }
-    wb_u32(b, 0xffffffffu);
-    wb_bytes(b, name, strlen(name) + 1);
-}
 
 static void wb_empty_objarray(wbuf *b)
 {
@@ -782,6 +666,75 @@ static void wb_tree(wbuf *r, hn_root_writer *w, size_t keylen)
     wb_end(r, c);
 }
 
+/* Writes rec as one key (compressed when that pays); its key header is
+ * returned in key for the directory's key list. */
+static hn_status write_record(hn_root_writer *w, const char *cls, const char *name, const char *title,
+                              const wbuf *rec, wbuf *key, int32_t *nbytes, hn_error *err)
+{
+    size_t keylen = key_len(cls, name, title);
+    int64_t seek = w->pos;
+    wbuf z = {0};
+    int zipped = !rec->bad && zip_blocks(rec->p, rec->len, w->level, &z) == 0;
+    const wbuf *stored = zipped ? &z : rec;
+    *nbytes = (int32_t)(keylen + stored->len);
+    key->len = 0;
+    wb_key(key, *nbytes, (int32_t)rec->len, (int16_t)keylen, seek, W_BEGIN, cls, name, title);
+    hn_status st = HN_OK;
+    if (rec->bad || z.bad || key->bad || rec->len > INT32_MAX - 2 * keylen)
+        st = wfail(w, err, HN_ERR_NOMEM, "%s: out of memory writing the %s record", name);
+    if (!st)
+        st = put(w, key->p, key->len, err);
+    if (!st)
+        st = put(w, stored->p, stored->len, err);
+    free(z.p);
+    return st;
+}
+
+/* The leaf classes of the tree, for its streamer info. */
+static int tree_streamers(const hn_root_writer *w, wbuf *rec, size_t keylen)
+{
+    const char *cls[HN_ROOT_T_F64 + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        const char *c = leaf_class(w->br[i].type);
+        size_t k = 0;
+        while (k < n && strcmp(cls[k], c))
+            k++;
+        if (k == n && n < sizeof cls / sizeof cls[0])
+            cls[n++] = c;
+    }
+    return rw_streamer_info(rec, cls, n, keylen);
+}
+
+/* The free-segments record ROOT keeps at the end: one free gap from the
+ * end of the file on, so that ROOT can open the file for update. */
+static hn_status write_free(hn_root_writer *w, wpos *at, hn_error *err)
+{
+    size_t keylen = key_len("TFile", w->fname, "");
+    int64_t end = w->pos + (int64_t)keylen + 10;
+    int big = end > 2000000000 - 8;
+    if (big)
+        end += 8;
+    wbuf b = {0};
+    wb_key(&b, (int32_t)(keylen + (big ? 18 : 10)), big ? 18 : 10, (int16_t)keylen, w->pos, W_BEGIN,
+           "TFile", w->fname, "");
+    wb_u16(&b, big ? 1001 : 1);
+    if (big) {
+        wb_u64(&b, (uint64_t)end);
+        wb_u64(&b, (uint64_t)end + 1000000000u);
+    } else {
+        wb_u32(&b, (uint32_t)end);
+        wb_u32(&b, 2000000000u);
+    }
+    hn_status st = b.bad ? wfail(w, err, HN_ERR_NOMEM, "%s: out of memory%s", "") : HN_OK;
+    at->seek_free = w->pos;
+    at->nbytes_free = (int32_t)b.len;
+    if (!st)
+        st = put(w, b.p, b.len, err);
+    free(b.p);
+    return st;
+}
+
 hn_status hn_root_writer_close(hn_root_writer *w, hn_error *err)
 {
     if (!w)
@@ -790,48 +743,50 @@ hn_status hn_root_writer_close(hn_root_writer *w, hn_error *err)
                              : HN_OK;
     for (size_t i = 0; i < w->n && !st; i++)
         st = flush_basket(w, &w->br[i], err);
-    /* the tree */
-    size_t tkeylen = key_len("TTree", w->tree, w->tree);
-    wbuf rec = {0}, z = {0}, hdr = {0};
-    int64_t tree_seek = w->pos;
+    wpos at = {0};
+    /* the tree, then the streamer info that describes its classes */
+    wbuf rec = {0}, tkey = {0}, skey = {0};
     int32_t tree_nbytes = 0;
     if (!st) {
-        wb_tree(&rec, w, tkeylen);
-        int zipped = !rec.bad && zip_blocks(rec.p, rec.len, w->level, &z) == 0;
-        const wbuf *stored = zipped ? &z : &rec;
-        tree_nbytes = (int32_t)(tkeylen + stored->len);
-        wb_key(&hdr, tree_nbytes, (int32_t)rec.len, (int16_t)tkeylen, tree_seek, W_BEGIN, "TTree",
-               w->tree, w->tree);
-        if (rec.bad || z.bad || hdr.bad)
-            st = wfail(w, err, HN_ERR_NOMEM, "%s: out of memory%s", "");
-        if (!st)
-            st = put(w, hdr.p, hdr.len, err);
-        if (!st)
-            st = put(w, stored->p, stored->len, err);
+        wb_tree(&rec, w, key_len("TTree", w->tree, w->tree));
+        st = write_record(w, "TTree", w->tree, w->tree, &rec, &tkey, &tree_nbytes, err);
     }
-    /* the key list of the top directory: one key, the tree's */
-    int64_t keys_seek = w->pos;
+    if (!st) {
+        rec.len = 0;
+        at.seek_info = w->pos;
+        if (tree_streamers(w, &rec, key_len("TList", "StreamerInfo", "Doubly linked list")) != 0)
+            st = wfail(w, err, HN_ERR_STATE, "%s: no streamer info for a leaf class%s", "");
+        if (!st)
+            st = write_record(w, "TList", "StreamerInfo", "Doubly linked list", &rec, &skey,
+                              &at.nbytes_info, err);
+    }
+    /* the key list of the top directory: one key, the tree's (the streamer
+     * info is reached through the header only) */
+    at.seek_keys = w->pos;
     size_t lkeylen = key_len("TFile", w->fname, "");
     wbuf kl = {0};
     if (!st) {
         wbuf body = {0};
         wb_u32(&body, 1);
-        wb_key(&body, tree_nbytes, (int32_t)rec.len, (int16_t)tkeylen, tree_seek, W_BEGIN, "TTree",
-               w->tree, w->tree);
-        wb_key(&kl, (int32_t)(lkeylen + body.len), (int32_t)body.len, (int16_t)lkeylen, keys_seek,
+        wb_bytes(&body, tkey.p, tkey.len);
+        wb_key(&kl, (int32_t)(lkeylen + body.len), (int32_t)body.len, (int16_t)lkeylen, at.seek_keys,
                W_BEGIN, "TFile", w->fname, "");
         wb_bytes(&kl, body.p, body.len);
         if (body.bad || kl.bad)
             st = wfail(w, err, HN_ERR_NOMEM, "%s: out of memory%s", "");
         free(body.p);
+        at.nbytes_keys = (int32_t)kl.len;
         if (!st)
             st = put(w, kl.p, kl.len, err);
     }
     if (!st)
-        st = write_head(w, w->pos, keys_seek, (int32_t)kl.len, err);
+        st = write_free(w, &at, err);
+    at.end = w->pos;
+    if (!st)
+        st = write_head(w, &at, err);
     free(rec.p);
-    free(z.p);
-    free(hdr.p);
+    free(tkey.p);
+    free(skey.p);
     free(kl.p);
     if (!st && fflush(w->fp) != 0)
         st = wfail(w, err, HN_ERR_IO, "%s: write failed: %s", strerror(errno));
