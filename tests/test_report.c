@@ -122,7 +122,11 @@ static int legend_entries(xmlDocPtr doc, const char *svg_id)
 
 /* ---- independent references --------------------------------------------------------- */
 
-/* Weighted AUC by counting pairs: P(score_s > score_b) + P(=)/2. */
+/* Weighted AUC by counting pairs: P(score_s > score_b) + P(=)/2. (Used by the
+ * checks that read the page back, which need libxml2.) */
+#if defined(__GNUC__)
+__attribute__((unused))
+#endif
 static double brute_auc(int64_t n, const float *score, int ncol, int col, const float *y, int32_t sig,
                         const float *w)
 {
