@@ -12,9 +12,9 @@ hn_status hn_augment_rows(void *user, float *x, int64_t rows, int n_features, hn
     if (s->image) {
         int64_t len = s->c * s->h * s->w, at = s->image_offset < 0 ? n_features - len : s->image_offset;
         if (len < 1 || at < 0 || at + len > n_features)
-            return hn_error_set(err, HN_ERR_ARG, "train.augment.image: a %lldx%lldx%lld image from feature %lld does "
-                                "not fit in the %d inputs", (long long)s->c, (long long)s->h, (long long)s->w,
-                                (long long)at, n_features);
+            return hn_error_set(err, HN_ERR_ARG, "train.augment.image: a %lldx%lldx%lld image (%lld features) from "
+                                "feature %lld does not fit in the %d inputs", (long long)s->c, (long long)s->h,
+                                (long long)s->w, (long long)len, (long long)(at < 0 ? 0 : at), n_features);
         /* one image per row: the rows hold other features around it */
         for (int64_t r = 0; r < rows && !st; r++) {
             float *img = x + r * n_features + at;
@@ -31,7 +31,7 @@ hn_status hn_augment_rows(void *user, float *x, int64_t rows, int n_features, hn
         if (len < 1 || at < 0 || at + len > n_features)
             return hn_error_set(err, HN_ERR_ARG, "train.augment.particles: %lld objects x (%lld variables + mask) from "
                                 "feature %lld do not fit in the %d inputs", (long long)s->objects, (long long)s->vars,
-                                (long long)at, n_features);
+                                (long long)(at < 0 ? 0 : at), n_features);
         for (int64_t r = 0; r < rows && !st; r++) {
             float *v = x + r * n_features + at;
             st = hn_aug_permute_particles(v, v + s->objects * s->vars, 1, s->objects, s->vars, rng, err);

@@ -372,13 +372,16 @@ static void get_padding(ctx *x, hn_cfg_node *m, const char *p, int allow_same, i
     } else if (!strcmp(v, "same") && allow_same) {
         *out = HN_PAD_SAME;
     } else {
-        long long n;
-        if (get_int(x, m, "padding", p, 0, 4096, &n))
+        char *end;
+        errno = 0;
+        long long n = strtoll(v, &end, 10);
+        if (end != v && !*end && !errno && n >= 0 && n <= 4096) {
             *out = n;
-        else if (!x->st) {
+        } else {
             char q[256];
             join(q, sizeof q, p, "padding");
-            fail(x, hn_cfg_get(m, "padding"), q, "'%s': %s or a number of zeros", v, allow_same ? "valid, same" : "valid");
+            fail(x, hn_cfg_get(m, "padding"), q, "'%s': %s or a number of zeros (0 to 4096)", v,
+                 allow_same ? "valid, same" : "valid");
         }
     }
 }
