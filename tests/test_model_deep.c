@@ -208,6 +208,24 @@ TEST(conv1d_residual_round_trip)
 }
 
 /* The layer records sit where docs/model-format.md says. */
+/* dense acts per time step on sequences */
+TEST(dense_per_step)
+{
+    static const hn_layer_spec L[] = {
+        {.kind = HN_LAYER_SEQUENCE, .offset = -1, .objects = T, .vars = V},
+        {.kind = HN_LAYER_RNN, .cell = HN_RNN_SIMPLE, .units = 5, .return_sequences = 1},
+        {.kind = HN_LAYER_DENSE, .units = 7, .init = HN_INIT_XAVIER_UNIFORM},
+        {.kind = HN_LAYER_FLATTEN},
+    };
+    hn_model *m = make(L, 4, N_SEQ_IN, HN_TASK_BINARY, 1);
+    if (!m)
+        return;
+    char *s = summary_of(m);
+    CHECK_MSG(strstr(s, "(B, 4, 7)") && strstr(s, "(B, 28)") && strstr(s, "        42\n"), "summary:\n%s", s);
+    free(s);
+    hn_model_free(m);
+}
+
 TEST(layer_record_layout)
 {
     hn_model *m = make(LSTM, 5, N_SEQ_IN, HN_TASK_BINARY, 1);
@@ -281,6 +299,7 @@ int main(void)
     RUN(cnn_shapes_and_round_trip);
     RUN(lstm_round_trip_and_masks);
     RUN(conv1d_residual_round_trip);
+    RUN(dense_per_step);
     RUN(layer_record_layout);
     RUN(bad_stacks_are_refused);
     char cmd[300];
