@@ -76,7 +76,7 @@ static int write_summary(const char *path, const hn_run_config *cfg, const hn_tr
     hn_text_printf(&t, ",\n  \"seconds\": ");
     hn_text_json_num(&t, o->seconds);
     hn_text_printf(&t, ",\n  \"seed\": %llu", (unsigned long long)hn_config_seed(cfg));
-    hn_text_printf(&t, ",\n  \"versions\": {\"hepnn\": \"%s\", \"model_format\": 1}\n}\n", HEPNN_VERSION);
+    hn_text_printf(&t, ",\n  \"versions\": {\"hepnn\": \"%s\", \"model_format\": 2}\n}\n", HEPNN_VERSION);
     int rc = t.p ? hn_write_atomic(path, t.p, t.n, err) : hn_error_set(err, HN_ERR_NOMEM, "out of memory");
     hn_text_free(&t);
     return rc;

@@ -45,6 +45,26 @@ hn_status hn_config_from_model(const hn_model *m, hn_run_config **out, hn_error 
  * copied into buf. */
 const char *hn_model_meta_get(const hn_model *m, const char *path, char *buf, size_t size);
 
+/* train.augment: what the training batches get (docs/config.md). */
+typedef struct hn_augment_spec {
+    int image;              /* 1: an image block is flipped / shifted / rotated */
+    int64_t image_offset;   /* its first feature; −1: the last c·h·w features */
+    int64_t c, h, w;        /* its shape, (C, H, W) channels first */
+    double flip_h, flip_v;  /* probabilities of a left–right / up–down flip */
+    int64_t shift;          /* shifts up to ±shift pixels (zeros shifted in) */
+    int rot90;              /* random multiples of 90° (square images) */
+    int particles;          /* 1: the objects of a jagged block are permuted */
+    int64_t offset, objects, vars; /* that block (offset −1: the last objects·(vars + 1) features) */
+} hn_augment_spec;
+
+/* The augmentation of the configuration, or NULL when it has none. */
+const hn_augment_spec *hn_config_augment(const hn_run_config *c);
+/* The hn_train_config.augment callback for an hn_augment_spec (user): applies
+ * it to each of the rows (n_features each) with rng. HN_ERR_ARG when a block
+ * does not fit in n_features (naming train.augment). hn_config_train sets it
+ * when the configuration asks for augmentation. */
+hn_status hn_augment_rows(void *user, float *x, int64_t rows, int n_features, hn_rng *rng, hn_error *err);
+
 /* The effective configuration (after overrides) as YAML text. */
 const char *hn_config_text(const hn_run_config *c);
 

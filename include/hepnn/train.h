@@ -84,6 +84,14 @@ typedef struct hn_train_config {
     int (*on_batch)(const hn_batch_progress *p, void *user);
     int (*on_epoch)(const hn_epoch_stats *e, void *user);
     void *user;
+    /* Data augmentation (NULL: none): transforms each training batch's rows
+     * in place after they are gathered, x (rows, n_features) of raw features
+     * (before the model's standardisation); never called for validation or
+     * evaluation. rng is seeded per epoch from the shuffling RNG, so runs are
+     * reproducible and resumed runs bit-identical. A non-zero status stops
+     * training with that error. */
+    hn_status (*augment)(void *user, float *x, int64_t rows, int n_features, hn_rng *rng, hn_error *err);
+    void *augment_user;
 } hn_train_config;
 
 /* Adam (lr 1e-3), 10 epochs, batch 256, shuffling, no early stopping,

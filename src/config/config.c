@@ -10,6 +10,7 @@
 
 #include "config/tree.h"
 #include "hepnn/config.h"
+#include "hepnn/layers_deep.h"
 #include "io/fileio.h"
 
 struct hn_run_config {
@@ -22,6 +23,7 @@ struct hn_run_config {
     hn_layer_spec *layers;
     int n_layers;
     hn_train_config train;
+    hn_augment_spec augment;
     uint64_t seed;
     int threads;
     const char *device;
@@ -322,19 +324,276 @@ static void read_data(ctx *x, hn_cfg_node *d)
     check_unused(x, d, "data");
 }
 
-static const char *const layer_types[] = {"dense", "activation", "dropout", "batchnorm"};
+
+/* A whole number, or a list of `count` of them (a kernel "3" or "[3, 5]"):
+ * a single number is repeated. Returns 1 if the key was there and is good. */
+static int get_ints(ctx *x, hn_cfg_node *map, const char *key, const char *path, long long lo, long long hi, int count,
+                    int64_t *out)
+{
+    hn_cfg_node *n = hn_cfg_get(map, key);
+    if (!n)
+        return 0;
+    char p[256];
+    join(p, sizeof p, path, key);
+    if (n->kind == HN_CFG_SCALAR) {
+        long long v;
+        if (!get_int(x, map, key, path, lo, hi, &v))
+            return 0;
+        for (int i = 0; i < count; i++)
+            out[i] = v;
+        return 1;
+    }
+    if (n->kind != HN_CFG_SEQ || n->n != count) {
+        fail(x, n, p, "must be a whole number or a list of %d", count);
+        return 0;
+    }
+    for (int i = 0; i < count; i++) {
+        hn_cfg_node *it = n->items[i];
+        char *end;
+        errno = 0;
+        long long v = it->kind == HN_CFG_SCALAR ? strtoll(it->value, &end, 10) : 0;
+        if (it->kind != HN_CFG_SCALAR || end == it->value || *end || errno || v < lo || v > hi) {
+            fail(x, it, p, "item %d must be a whole number between %lld and %lld", i + 1, lo, hi);
+            return 0;
+        }
+        out[i] = v;
+    }
+    return 1;
+}
+
+/* padding: valid (0), same (HN_PAD_SAME) or a number of zeros */
+static void get_padding(ctx *x, hn_cfg_node *m, const char *p, int allow_same, int64_t *out)
+{
+    const char *v = get_str(x, m, "padding", p, 0);
+    if (!v)
+        return;
+    if (!strcmp(v, "valid")) {
+        *out = 0;
+    } else if (!strcmp(v, "same") && allow_same) {
+        *out = HN_PAD_SAME;
+    } else {
+        char *end;
+        errno = 0;
+        long long n = strtoll(v, &end, 10);
+        if (end != v && !*end && !errno && n >= 0 && n <= 4096) {
+            *out = n;
+        } else {
+            char q[256];
+            join(q, sizeof q, p, "padding");
+            fail(x, hn_cfg_get(m, "padding"), q, "'%s': %s or a number of zeros (0 to 4096)", v,
+                 allow_same ? "valid, same" : "valid");
+        }
+    }
+}
+
+static hn_init_kind get_init(ctx *x, hn_cfg_node *m, const char *p, hn_init_kind dflt)
+{
+    const char *init = get_str(x, m, "init", p, 0);
+    int k = init ? hn_init_parse(init) : (int)dflt;
+    if (k < 0) {
+        char q[256];
+        join(q, sizeof q, p, "init");
+        fail(x, hn_cfg_get(m, "init"), q, "unknown initialiser '%s'", init);
+        return dflt;
+    }
+    return (hn_init_kind)k;
+}
+
+static hn_act_kind get_act(ctx *x, hn_cfg_node *m, const char *p, const char *key, hn_act_kind dflt)
+{
+    const char *f = get_str(x, m, key, p, 0);
+    int k = f ? hn_act_parse(f) : (int)dflt;
+    if (k < 0 || k == HN_ACT_SOFTMAX || (f && k == HN_ACT_PRELU)) {
+        char q[256];
+        join(q, sizeof q, p, key);
+        fail(x, hn_cfg_get(m, key), q, "'%s' is not an activation this layer takes", f);
+        return dflt;
+    }
+    return (hn_act_kind)k;
+}
+
+static void need(ctx *x, hn_cfg_node *m, const char *p, int got, const char *what)
+{
+    if (!got && !x->st)
+        fail(x, m, p, "%s", what);
+}
+
+/* A jagged block of the inputs: `jagged: NAME` (one of data.jagged), or
+ * offset/objects/vars given; with neither, the only jagged input. */
+static void get_block(ctx *x, hn_cfg_node *m, const char *p, int64_t *offset, int64_t *objects, int64_t *vars)
+{
+    const hn_data_spec *d = &x->c->data;
+    const char *name = get_str(x, m, "jagged", p, 0);
+    long long v;
+    int has_obj = get_int(x, m, "objects", p, 1, 1 << 20, &v);
+    if (has_obj)
+        *objects = v;
+    int has_vars = get_int(x, m, "vars", p, 1, 1 << 20, &v);
+    if (has_vars)
+        *vars = v;
+    *offset = -1;
+    if (get_int(x, m, "offset", p, 0, (long long)1 << 40, &v))
+        *offset = v;
+    if (x->st)
+        return;
+    if (name || (!has_obj && !has_vars)) {
+        if (has_obj || has_vars) {
+            fail(x, m, p, "give either jagged or objects and vars, not both");
+            return;
+        }
+        if (!name && d->n_jagged != 1) {
+            fail(x, m, p, "data has %d jagged inputs: name one with jagged, or give objects and vars", d->n_jagged);
+            return;
+        }
+        int64_t at = d->n_variables;
+        for (int j = 0; j < d->n_jagged; j++) {
+            const hn_jagged_input *ji = &d->jagged[j];
+            if (!name || (ji->name && !strcmp(ji->name, name))) {
+                if (*offset < 0)
+                    *offset = at;
+                *objects = ji->max_objects;
+                *vars = ji->n_vars;
+                return;
+            }
+            at += (int64_t)ji->max_objects * (ji->n_vars + 1);
+        }
+        char q[256];
+        join(q, sizeof q, p, "jagged");
+        fail(x, hn_cfg_get(m, "jagged"), q, "'%s' is not one of data.jagged", name);
+        return;
+    }
+    if (!has_obj || !has_vars)
+        fail(x, m, p, "needs both objects and vars (or jagged: the name of a data.jagged input)");
+}
+
+/* The deep-architecture layers (docs/config.md, network). */
+static void read_deep_layer(ctx *x, hn_cfg_node *m, const char *p, hn_layer_spec *l)
+{
+    long long v;
+    double d;
+    int b;
+    switch (l->kind) {
+    case HN_LAYER_RESHAPE: {
+        hn_cfg_node *n = hn_cfg_get(m, "shape");
+        char q[256];
+        join(q, sizeof q, p, "shape");
+        if (!n || n->kind != HN_CFG_SEQ || n->n < 1 || n->n > 3) {
+            fail(x, n ? n : m, q, "needs a list of 1 to 3 sizes: [C, H, W] for images, [T, F] for sequences");
+            break;
+        }
+        l->shape_ndim = n->n;
+        get_ints(x, m, "shape", p, 1, (long long)1 << 31, n->n, l->shape);
+        break;
+    }
+    case HN_LAYER_CONV1D:
+    case HN_LAYER_CONV2D:
+    case HN_LAYER_CONV2D_TRANSPOSE: {
+        int dims = l->kind == HN_LAYER_CONV2D ? 2 : 1;
+        if (get_int(x, m, "filters", p, 1, 1 << 20, &v))
+            l->units = v;
+        else
+            need(x, m, p, 0, "a convolution needs filters");
+        need(x, m, p, get_ints(x, m, "kernel", p, 1, 4096, dims, l->kernel), "a convolution needs a kernel size");
+        if (dims == 1)
+            l->kernel[1] = l->kernel[0];
+        l->stride = 1;
+        l->dilation = 1;
+        get_ints(x, m, "stride", p, 1, 4096, 1, &l->stride);
+        if (l->kind != HN_LAYER_CONV2D_TRANSPOSE)
+            get_ints(x, m, "dilation", p, 1, 4096, 1, &l->dilation);
+        else
+            get_ints(x, m, "output_padding", p, 0, 4095, 1, &l->out_pad);
+        get_padding(x, m, p, l->kind != HN_LAYER_CONV2D_TRANSPOSE, &l->pad);
+        l->init = get_init(x, m, p, HN_INIT_HE_UNIFORM);
+        break;
+    }
+    case HN_LAYER_MAXPOOL:
+    case HN_LAYER_AVGPOOL:
+        l->kernel[0] = l->kernel[1] = 2;
+        {
+            hn_cfg_node *n = hn_cfg_get(m, "size");
+            get_ints(x, m, "size", p, 1, 4096, n && n->kind == HN_CFG_SEQ ? 2 : 1, l->kernel);
+        }
+        get_ints(x, m, "stride", p, 1, 4096, 1, &l->stride);
+        get_padding(x, m, p, 0, &l->pad);
+        break;
+    case HN_LAYER_RNN: {
+        const char *cell = get_str(x, m, "cell", p, 0);
+        if (cell) {
+            if (!strcmp(cell, "simple") || !strcmp(cell, "rnn"))
+                l->cell = HN_RNN_SIMPLE;
+            else if (!strcmp(cell, "lstm"))
+                l->cell = HN_RNN_LSTM;
+            else if (!strcmp(cell, "gru"))
+                l->cell = HN_RNN_GRU;
+            else {
+                char q[256];
+                join(q, sizeof q, p, "cell");
+                fail(x, hn_cfg_get(m, "cell"), q, "'%s': simple, lstm or gru", cell);
+            }
+        }
+        if (get_int(x, m, "units", p, 1, 1 << 20, &v))
+            l->units = v;
+        else
+            need(x, m, p, 0, "a recurrent layer needs units (the hidden size)");
+        if (get_bool(x, m, "bidirectional", p, &b))
+            l->bidirectional = b;
+        if (get_bool(x, m, "return_sequences", p, &b))
+            l->return_sequences = b;
+        if (get_int(x, m, "truncate", p, 0, 1 << 20, &v))
+            l->truncate = (int)v;
+        break;
+    }
+    case HN_LAYER_RESIDUAL:
+        if (get_int(x, m, "units", p, 1, 1 << 24, &v) || get_int(x, m, "filters", p, 1, 1 << 20, &v))
+            l->units = v;
+        else
+            need(x, m, p, 0, "a residual block needs units (dense block) or filters (conv block)");
+        l->act = get_act(x, m, p, "activation", HN_ACT_RELU);
+        l->init = get_init(x, m, p, HN_INIT_HE_UNIFORM);
+        l->stride = 1;
+        get_ints(x, m, "stride", p, 1, 4096, 1, &l->stride);
+        if (get_bool(x, m, "batchnorm", p, &b))
+            l->batch_norm = b;
+        break;
+    case HN_LAYER_HIGHWAY:
+        l->act = get_act(x, m, p, "activation", HN_ACT_RELU);
+        l->init = get_init(x, m, p, HN_INIT_XAVIER_UNIFORM);
+        l->alpha = -2.0f;
+        if (get_double(x, m, "gate_bias", p, -100, 100, 0, &d))
+            l->alpha = (float)d;
+        break;
+    case HN_LAYER_SEQUENCE: get_block(x, m, p, &l->offset, &l->objects, &l->vars); break;
+    default: break; /* global_avgpool, flatten: no keys */
+    }
+}
 
 static void read_layer(ctx *x, hn_cfg_node *m, const char *p, hn_layer_spec *l)
 {
     const char *type = get_str(x, m, "type", p, 1);
     if (!type)
         return;
-    int kind = -1;
-    for (int k = 0; k < 4; k++)
-        if (!strcmp(type, layer_types[k]))
-            kind = k;
+    int kind = hn_layer_kind_parse(type);
+    /* Keras' names for the recurrent cells */
+    int cell = !strcmp(type, "lstm") ? HN_RNN_LSTM : !strcmp(type, "gru") ? HN_RNN_GRU
+             : !strcmp(type, "simple_rnn") ? HN_RNN_SIMPLE : -1;
+    if (cell >= 0)
+        kind = HN_LAYER_RNN;
     if (kind < 0) {
-        fail(x, hn_cfg_get(m, "type"), p, "unknown layer type '%s' (dense, activation, dropout, batchnorm)", type);
+        fail(x, hn_cfg_get(m, "type"), p, "unknown layer type '%s' (dense, activation, dropout, batchnorm, reshape, "
+             "conv1d, conv2d, conv2d_transpose, maxpool, avgpool, global_avgpool, flatten, rnn, lstm, gru, "
+             "simple_rnn, residual, highway, sequence)", type);
+        return;
+    }
+    l->kind = (hn_layer_kind)kind;
+    if (kind >= HN_LAYER_RESHAPE) {
+        l->cell = cell >= 0 ? cell : HN_RNN_LSTM;
+        if (cell >= 0 && hn_cfg_get(m, "cell")) {
+            fail(x, hn_cfg_get(m, "cell"), p, "type %s already says the cell", type);
+            return;
+        }
+        read_deep_layer(x, m, p, l);
+        check_unused(x, m, p);
         return;
     }
     l->kind = (hn_layer_kind)kind;
@@ -443,6 +702,50 @@ static void read_network(ctx *x, hn_cfg_node *n)
     check_unused(x, n, "network");
 }
 
+static void read_augment(ctx *x, hn_cfg_node *a)
+{
+    hn_augment_spec *s = &x->c->augment;
+    hn_cfg_node *img = get_map(x, a, "image", "train.augment");
+    int b;
+    if (img && !x->st) {
+        const char *p = "train.augment.image";
+        int64_t shape[3] = {0, 0, 0};
+        hn_cfg_node *sh = hn_cfg_get(img, "shape");
+        if (!sh || sh->kind != HN_CFG_SEQ || sh->n != 3)
+            fail(x, sh ? sh : img, "train.augment.image.shape", "needs the image shape [C, H, W]");
+        else
+            get_ints(x, img, "shape", p, 1, 1 << 20, 3, shape);
+        s->image = 1;
+        s->c = shape[0];
+        s->h = shape[1];
+        s->w = shape[2];
+        s->image_offset = -1;
+        long long v;
+        if (get_int(x, img, "offset", p, 0, (long long)1 << 40, &v))
+            s->image_offset = v;
+        get_double(x, img, "flip_h", p, 0, 1, 0, &s->flip_h);
+        get_double(x, img, "flip_v", p, 0, 1, 0, &s->flip_v);
+        if (get_int(x, img, "shift", p, 0, 1 << 20, &v))
+            s->shift = v;
+        if (get_bool(x, img, "rot90", p, &b))
+            s->rot90 = b;
+        if (s->rot90 && s->h != s->w && !x->st)
+            fail(x, hn_cfg_get(img, "rot90"), "train.augment.image.rot90", "needs square images, not %lldx%lld",
+                 (long long)s->h, (long long)s->w);
+        check_unused(x, img, p);
+    }
+    hn_cfg_node *pl = get_map(x, a, "particles", "train.augment");
+    if (pl && !x->st) {
+        const char *p = "train.augment.particles";
+        s->particles = 1;
+        if (get_bool(x, pl, "permute", p, &b))
+            s->particles = b;
+        get_block(x, pl, p, &s->offset, &s->objects, &s->vars);
+        check_unused(x, pl, p);
+    }
+    check_unused(x, a, "train.augment");
+}
+
 static void read_train(ctx *x, hn_cfg_node *t)
 {
     hn_train_config *tc = &x->c->train;
@@ -525,6 +828,9 @@ static void read_train(ctx *x, hn_cfg_node *t)
             tc->schedule.warmup = v;
         check_unused(x, s, "train.schedule");
     }
+    hn_cfg_node *aug = get_map(x, t, "augment", "train");
+    if (aug && !x->st)
+        read_augment(x, aug);
     tc->seed = x->c->seed;
     check_unused(x, t, "train");
 }
@@ -632,7 +938,20 @@ hn_status hn_config_load(const char *path, const char *const *overrides, int n_o
 }
 
 const hn_data_spec *hn_config_data(const hn_run_config *c) { return c ? &c->data : NULL; }
-hn_train_config hn_config_train(const hn_run_config *c) { return c->train; }
+hn_train_config hn_config_train(const hn_run_config *c)
+{
+    hn_train_config t = c->train;
+    if (c->augment.image || c->augment.particles) {
+        t.augment = hn_augment_rows;
+        t.augment_user = (void *)&c->augment;
+    }
+    return t;
+}
+
+const hn_augment_spec *hn_config_augment(const hn_run_config *c)
+{
+    return c && (c->augment.image || c->augment.particles) ? &c->augment : NULL;
+}
 uint64_t hn_config_seed(const hn_run_config *c) { return c->seed; }
 int hn_config_threads(const hn_run_config *c) { return c->threads; }
 const char *hn_config_device(const hn_run_config *c) { return c->device; }

@@ -13,6 +13,9 @@
 
 static const char MAGIC[8] = {'H', 'E', 'P', 'N', 'N', 'M', 'O', 'D'};
 enum { MAX_MODEL_BYTES = 1u << 30, MAX_NAME = 255 };
+/* a SPEC layer record: docs/model-format.md */
+enum { LAYER_BYTES = 152 };
+enum { FLAG_BIDIRECTIONAL = 1u, FLAG_SEQUENCES = 2u, FLAG_BATCH_NORM = 4u, FLAG_ALL = 7u };
 enum { TAG_SPEC = 1, TAG_TENSOR = 2, TAG_FEATURES = 3, TAG_CLASSES = 4, TAG_META = 5 };
 
 static size_t record_begin(hn_wbuf *b, uint32_t tag)
@@ -51,12 +54,28 @@ hn_status hn_model_serialize(const hn_model *m, hn_wbuf *b, hn_error *err)
         hn_wbuf_u32(b, (uint32_t)l->kind);
         hn_wbuf_u32(b, (uint32_t)l->init);
         hn_wbuf_u32(b, (uint32_t)l->act);
-        hn_wbuf_u32(b, 0);
+        hn_wbuf_u32(b, (uint32_t)l->cell);
         hn_wbuf_u64(b, (uint64_t)l->units);
         hn_wbuf_f32(b, l->alpha);
         hn_wbuf_f32(b, l->rate);
         hn_wbuf_f32(b, l->momentum);
         hn_wbuf_f32(b, l->eps);
+        hn_wbuf_u64(b, (uint64_t)l->kernel[0]);
+        hn_wbuf_u64(b, (uint64_t)l->kernel[1]);
+        hn_wbuf_u64(b, (uint64_t)l->stride);
+        hn_wbuf_u64(b, (uint64_t)l->pad);
+        hn_wbuf_u64(b, (uint64_t)l->dilation);
+        hn_wbuf_u64(b, (uint64_t)l->out_pad);
+        hn_wbuf_u32(b, (l->bidirectional ? FLAG_BIDIRECTIONAL : 0u) | (l->return_sequences ? FLAG_SEQUENCES : 0u) |
+                           (l->batch_norm ? FLAG_BATCH_NORM : 0u));
+        hn_wbuf_u32(b, (uint32_t)l->truncate);
+        hn_wbuf_u32(b, (uint32_t)l->shape_ndim);
+        hn_wbuf_u32(b, 0);
+        for (int d = 0; d < 3; d++)
+            hn_wbuf_u64(b, (uint64_t)l->shape[d]);
+        hn_wbuf_u64(b, (uint64_t)l->offset);
+        hn_wbuf_u64(b, (uint64_t)l->objects);
+        hn_wbuf_u64(b, (uint64_t)l->vars);
     }
     record_end(b, at);
     hn_graph *g = hn_model_get_io((hn_model *)m).graph;
@@ -141,13 +160,14 @@ hn_status hn_model_deserialize(hn_model **out, const uint8_t *payload, size_t n,
     uint64_t len = hn_rbuf_u64(&r);
     if (r.bad || tag != TAG_SPEC || len > n - r.pos)
         return hn_error_set(err, HN_ERR_FORMAT, "%s: the first record is not a model description", path);
+    size_t spec_end = r.pos + (size_t)len;
     hn_model_spec spec = {0};
     spec.task = (hn_task)hn_rbuf_u32(&r);
     spec.n_inputs = (int)hn_rbuf_u32(&r);
     spec.n_outputs = (int)hn_rbuf_u32(&r);
     uint32_t n_layers = hn_rbuf_u32(&r);
     spec.seed = hn_rbuf_u64(&r);
-    if (r.bad || n_layers > 10000 || spec.n_inputs < 0 || spec.n_outputs < 0 || (uint64_t)n_layers * 40 > len)
+    if (r.bad || n_layers > 10000 || spec.n_inputs < 0 || spec.n_outputs < 0 || (uint64_t)n_layers * LAYER_BYTES > len)
         return hn_error_set(err, HN_ERR_FORMAT, "%s: model description is malformed (%u layers)", path, n_layers);
     hn_layer_spec *layers = calloc(n_layers ? n_layers : 1, sizeof *layers);
     if (!layers)
@@ -157,18 +177,43 @@ hn_status hn_model_deserialize(hn_model **out, const uint8_t *payload, size_t n,
         l->kind = (hn_layer_kind)hn_rbuf_u32(&r);
         l->init = (hn_init_kind)hn_rbuf_u32(&r);
         l->act = (hn_act_kind)hn_rbuf_u32(&r);
-        hn_rbuf_u32(&r);
+        l->cell = (int)hn_rbuf_u32(&r);
         l->units = (int64_t)hn_rbuf_u64(&r);
         l->alpha = hn_rbuf_f32(&r);
         l->rate = hn_rbuf_f32(&r);
         l->momentum = hn_rbuf_f32(&r);
         l->eps = hn_rbuf_f32(&r);
+        l->kernel[0] = (int64_t)hn_rbuf_u64(&r);
+        l->kernel[1] = (int64_t)hn_rbuf_u64(&r);
+        l->stride = (int64_t)hn_rbuf_u64(&r);
+        l->pad = (int64_t)hn_rbuf_u64(&r);
+        l->dilation = (int64_t)hn_rbuf_u64(&r);
+        l->out_pad = (int64_t)hn_rbuf_u64(&r);
+        uint32_t flags = hn_rbuf_u32(&r);
+        l->bidirectional = (flags & FLAG_BIDIRECTIONAL) != 0;
+        l->return_sequences = (flags & FLAG_SEQUENCES) != 0;
+        l->batch_norm = (flags & FLAG_BATCH_NORM) != 0;
+        uint32_t truncate = hn_rbuf_u32(&r), ndim = hn_rbuf_u32(&r), zero = hn_rbuf_u32(&r);
+        l->truncate = truncate > (1u << 30) ? -1 : (int)truncate;
+        l->shape_ndim = ndim > 3 ? -1 : (int)ndim;
+        for (int d = 0; d < 3; d++)
+            l->shape[d] = (int64_t)hn_rbuf_u64(&r);
+        l->offset = (int64_t)hn_rbuf_u64(&r);
+        l->objects = (int64_t)hn_rbuf_u64(&r);
+        l->vars = (int64_t)hn_rbuf_u64(&r);
+        if (!r.bad && ((flags & ~FLAG_ALL) || zero)) {
+            free(layers);
+            return hn_error_set(err, HN_ERR_FORMAT, "%s: layer %u of the model description has unknown flags or a "
+                                "non-zero reserved field", path, i + 1);
+        }
     }
     spec.n_layers = (int)n_layers;
     spec.layers = layers;
     hn_model *m = NULL;
-    hn_status st = r.bad ? hn_error_set(err, HN_ERR_FORMAT, "%s: model description is truncated", path)
-                         : hn_model_new(&m, &spec, err);
+    hn_status st = (r.bad || r.pos != spec_end)
+                       ? hn_error_set(err, HN_ERR_FORMAT, "%s: model description is truncated or has %s bytes", path,
+                                      r.pos < spec_end ? "extra" : "missing")
+                       : hn_model_new(&m, &spec, err);
     free(layers);
     if (st)
         return hn_error_prefix(err, "%s: stored model description is invalid", path);

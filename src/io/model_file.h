@@ -5,7 +5,7 @@
 #include "hepnn/model.h"
 #include "io/bytes.h"
 
-#define HN_MODEL_FORMAT_VERSION 1
+#define HN_MODEL_FORMAT_VERSION 2
 
 /* Appends the model's records (spec, tensors, names, metadata) to b. */
 hn_status hn_model_serialize(const hn_model *m, hn_wbuf *b, hn_error *err);

@@ -265,6 +265,10 @@ static hn_status fit_chunk(trainer *t, const hn_dataset *d, int epoch, int64_t *
         t->perm[i] = i;
     if (cfg->shuffle)
         hn_rng_shuffle(&t->st.shuffle_rng, t->perm, n);
+    /* drawn from the shuffling RNG (saved in checkpoints), so a resumed run augments alike */
+    hn_rng aug;
+    if (cfg->augment)
+        hn_rng_seed(&aug, hn_rng_u64(&t->st.shuffle_rng));
     st = hn_graph_set_batch(g, bs, err);
     for (int64_t b = 0; b < n_batches && !st; b++) {
         int64_t size = n - b * bs < bs ? n - b * bs : bs;
@@ -272,6 +276,9 @@ static hn_status fit_chunk(trainer *t, const hn_dataset *d, int epoch, int64_t *
             break;
         gather(&t->io, d, t->perm + b * bs, 0, size, t->use_scale ? t->class_scale : NULL,
                hn_model_get_spec(t->m)->task);
+        if (cfg->augment &&
+            (st = cfg->augment(cfg->augment_user, hn_tensor_data(t->io.x), size, d->n_features, &aug, err)))
+            break;
         if ((st = hn_graph_forward(g, err)))
             break;
         hn_graph_zero_grad(g);
