@@ -86,6 +86,8 @@ int hn_cmd_apply(int argc, char **argv)
         s.n_variables = trained->n_variables;
         s.jagged = trained->jagged;
         s.n_jagged = trained->n_jagged;
+        s.images = trained->images;
+        s.n_images = trained->n_images;
         s.spectators = names;
         s.n_spectators = n_copy;
         s.chunk_entries = trained->chunk_entries;

@@ -11,6 +11,7 @@
 #ifndef HEPNN_DATASET_H
 #define HEPNN_DATASET_H
 
+#include "hepnn/augment.h"
 #include "hepnn/model.h"
 #include "hepnn/train.h"
 
@@ -44,6 +45,18 @@ typedef struct hn_jagged_input {
     int ascending;       /* default (0): largest first */
 } hn_jagged_input;
 
+/* A jet image as network input: for each event, the particles' (eta, phi)
+ * binned into an image weighted by pT, with the standard preprocessing
+ * (include/hepnn/augment.h: centre on the pT-weighted axis, rotate the
+ * principal axis, flip, normalise). pt, eta, phi are per-object expressions
+ * of one collection. Features: n_eta × n_phi pixels, row-major, named
+ * name[i,j]; a CNN reshapes them to (1, n_eta, n_phi). */
+typedef struct hn_image_input {
+    const char *name;
+    const char *pt, *eta, *phi;
+    hn_jet_image_opts opts;
+} hn_image_input;
+
 typedef struct hn_data_spec {
     hn_task task;
     /* Either classes with their own sources (classification), ... */
@@ -66,6 +79,8 @@ typedef struct hn_data_spec {
     int n_variables;
     const hn_jagged_input *jagged;
     int n_jagged;
+    const hn_image_input *images; /* after the variables and the jagged inputs */
+    int n_images;
     const char *cut;    /* applied to every source, with the class cut */
     const char *weight; /* multiplies the class weight */
     const char *const *spectators; /* carried along, not features */

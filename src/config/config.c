@@ -20,6 +20,7 @@ struct hn_run_config {
     hn_data_spec data;
     hn_class_def *classes;
     hn_jagged_input *jagged;
+    hn_image_input *images;
     hn_layer_spec *layers;
     int n_layers;
     hn_train_config train;
@@ -302,6 +303,48 @@ static void read_data(ctx *x, hn_cfg_node *d)
         }
         s->jagged = c->jagged;
         s->n_jagged = jg->n;
+    }
+    hn_cfg_node *im = hn_cfg_get(d, "images");
+    if (im && !x->st) {
+        if (im->kind != HN_CFG_SEQ) {
+            fail(x, im, "data.images", "must be a list");
+            return;
+        }
+        c->images = calloc((size_t)im->n + 1, sizeof *c->images);
+        if (!c->images) {
+            fail(x, im, "data.images", "out of memory");
+            return;
+        }
+        for (int i = 0; i < im->n && !x->st; i++) {
+            char p[64];
+            snprintf(p, sizeof p, "data.images[%d]", i + 1);
+            hn_cfg_node *m = im->items[i];
+            if (m->kind != HN_CFG_MAP) {
+                fail(x, m, p, "must be a map (name, pt, eta, phi, pixels, ...)");
+                return;
+            }
+            hn_image_input *j = &c->images[i];
+            j->opts = hn_jet_image_opts_default();
+            j->name = get_str(x, m, "name", p, 1);
+            j->pt = get_str(x, m, "pt", p, 1);
+            j->eta = get_str(x, m, "eta", p, 1);
+            j->phi = get_str(x, m, "phi", p, 1);
+            if (get_int(x, m, "pixels", p, 1, 1024, &v))
+                j->opts.n_eta = j->opts.n_phi = v;
+            if (get_int(x, m, "eta_pixels", p, 1, 1024, &v))
+                j->opts.n_eta = v;
+            if (get_int(x, m, "phi_pixels", p, 1, 1024, &v))
+                j->opts.n_phi = v;
+            get_double(x, m, "eta_half", p, 0, HUGE_VAL, 1, &j->opts.eta_half);
+            get_double(x, m, "phi_half", p, 0, HUGE_VAL, 1, &j->opts.phi_half);
+            get_bool(x, m, "centre", p, &j->opts.centre);
+            get_bool(x, m, "rotate", p, &j->opts.rotate);
+            get_bool(x, m, "flip", p, &j->opts.flip);
+            get_bool(x, m, "normalise", p, &j->opts.normalise);
+            check_unused(x, m, p);
+        }
+        s->images = c->images;
+        s->n_images = im->n;
     }
     hn_cfg_node *sp = get_map(x, d, "split", "data");
     s->seed = c->seed;
@@ -888,6 +931,7 @@ void hn_config_free(hn_run_config *c)
     free(c->lists);
     free(c->classes);
     free(c->jagged);
+    free(c->images);
     free(c->layers);
     free(c->name);
     free(c->text);

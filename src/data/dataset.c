@@ -12,6 +12,7 @@
 typedef struct {
     hn_expr **vars, **targets, **spect, **class_cut, **class_w;
     hn_expr ***jvars, **jsort;
+    hn_expr **img; /* per image: pt, eta, phi */
     hn_expr *cut, *weight, *label, *test, *val, *fold;
 } exprs;
 
@@ -36,6 +37,10 @@ typedef struct {
     int64_t **joff;
     double **jsortv;
     int64_t **jsorto;
+    double **imgv;    /* per image and pt/eta/phi: the chunk's per-object values */
+    int64_t **imgo;   /* their offsets */
+    float *imgbuf;    /* one event's particles (pt, eta, phi) as floats */
+    int64_t imgbuf_cap;
     int64_t *order; /* object order of one event */
     int64_t order_cap;
 } builder;
@@ -109,6 +114,19 @@ static hn_status compile_all(builder *b, hn_error *err)
         if (!st)
             st = compile(&e->jsort[j], ji->sort_by, what, err);
     }
+    e->img = expr_array(3 * s->n_images);
+    if (!e->img)
+        return hn_error_set(err, HN_ERR_NOMEM, "dataset: out of memory");
+    for (int k = 0; !st && k < s->n_images; k++) {
+        const char *parts[3] = {s->images[k].pt, s->images[k].eta, s->images[k].phi};
+        static const char *const part_names[3] = {"pt", "eta", "phi"};
+        for (int q = 0; !st && q < 3; q++) {
+            snprintf(what, sizeof what, "image %s %s", s->images[k].name, part_names[q]);
+            if (!parts[q])
+                return hn_error_set(err, HN_ERR_ARG, "dataset: %s is missing", what);
+            st = compile(&e->img[3 * k + q], parts[q], what, err);
+        }
+    }
     if (!st)
         st = compile(&e->cut, s->cut, "cut", err);
     if (!st)
@@ -149,6 +167,9 @@ static void free_exprs(builder *b)
     free(e->spect);
     free(e->class_cut);
     free(e->class_w);
+    for (int k = 0; e->img && k < 3 * s->n_images; k++)
+        hn_expr_free(e->img[k]);
+    free(e->img);
     free(e->jvars);
     free(e->jsort);
     hn_expr_free(e->cut);
@@ -179,6 +200,8 @@ static int active_exprs(builder *b, int c, hn_expr **list, int cap)
             ADD(e->jvars[j][v]);
         ADD(e->jsort[j]);
     }
+    for (int k = 0; k < 3 * s->n_images; k++)
+        ADD(e->img[k]);
     ADD(e->cut);
     ADD(e->weight);
     ADD(e->test);
@@ -353,6 +376,16 @@ static hn_status read_source(builder *b, hn_source *src, int src_index, int cls,
                                       "object", src->name, ji->name, ji->sort_by);
             }
         }
+        for (int k = 0; !st && k < 3 * s->n_images; k++) {
+            free(b->imgv[k]);
+            b->imgv[k] = NULL;
+            st = hn_expr_eval_jagged(e->img[k], 0, n, b->imgo[k], &b->imgv[k], err);
+            if (st)
+                hn_error_prefix(err, "source %s, image %s", src->name, s->images[k / 3].name);
+            else if (k % 3 && memcmp(b->imgo[k], b->imgo[k - k % 3], sizeof(int64_t) * (size_t)(n + 1)))
+                st = hn_error_set(err, HN_ERR_SHAPE, "source %s, image %s: pt, eta and phi have different numbers of "
+                                  "objects per event", src->name, s->images[k / 3].name);
+        }
         if (st)
             break;
         int64_t kept = 0;
@@ -388,6 +421,28 @@ static hn_status read_source(builder *b, hn_source *src, int src_index, int cls,
                         x[f++] = k < n_obj ? (float)b->jval[j * 64 + v][off[i] + b->order[k]] : 0.0f;
                 for (int k = 0; k < ji->max_objects; k++)
                     x[f++] = k < n_obj ? 1.0f : 0.0f;
+            }
+            for (int k = 0; !st && k < s->n_images; k++) {
+                const hn_image_input *im = &s->images[k];
+                const int64_t *off = b->imgo[3 * k];
+                int64_t np = off[i + 1] - off[i];
+                if (3 * np > b->imgbuf_cap) {
+                    float *q = realloc(b->imgbuf, sizeof(float) * (size_t)(3 * np));
+                    if (!q) {
+                        st = hn_error_set(err, HN_ERR_NOMEM, "dataset: out of memory");
+                        break;
+                    }
+                    b->imgbuf = q;
+                    b->imgbuf_cap = 3 * np;
+                }
+                for (int q = 0; q < 3; q++)
+                    for (int64_t p = 0; p < np; p++)
+                        b->imgbuf[q * np + p] = (float)b->imgv[3 * k + q][off[i] + p];
+                int64_t one[2] = {0, np};
+                st = hn_jet_images(b->imgbuf, b->imgbuf + np, b->imgbuf + 2 * np, one, 1, &im->opts, x + f, err);
+                if (st)
+                    hn_error_prefix(err, "source %s, entry %lld, image %s", src->name, (long long)entry, im->name);
+                f += (int)(im->opts.n_eta * im->opts.n_phi);
             }
             for (int k = 0; !st && k < F; k++)
                 if (!isfinite(x[k])) {
@@ -469,6 +524,12 @@ static hn_status make_feature_names(builder *b, hn_error *err)
             b->feature_names[f++] = dup_str(buf);
         }
     }
+    for (int k = 0; k < s->n_images; k++)
+        for (int64_t a = 0; a < s->images[k].opts.n_eta; a++)
+            for (int64_t c = 0; c < s->images[k].opts.n_phi; c++) {
+                snprintf(buf, sizeof buf, "%s[%lld,%lld]", s->images[k].name, (long long)a, (long long)c);
+                b->feature_names[f++] = dup_str(buf);
+            }
     for (int i = 0; i < f; i++)
         if (!b->feature_names[i])
             return hn_error_set(err, HN_ERR_NOMEM, "dataset: out of memory");
@@ -499,7 +560,12 @@ static hn_status check_spec(const hn_data_spec *s, hn_error *err)
                             "expression");
     if (by_sources && s->task == HN_TASK_MULTICLASS && s->n_class_names < 2)
         return hn_error_set(err, HN_ERR_ARG, "dataset: a multi-class label needs the class names");
-    if (s->n_variables + s->n_jagged < 1)
+    for (int k = 0; k < s->n_images; k++)
+        if (s->images[k].opts.n_eta < 1 || s->images[k].opts.n_phi < 1 ||
+            s->images[k].opts.n_eta * s->images[k].opts.n_phi > 1 << 20)
+            return hn_error_set(err, HN_ERR_ARG, "dataset: image %s needs 1 to 2^20 pixels",
+                                s->images[k].name ? s->images[k].name : "");
+    if (s->n_variables + s->n_jagged + s->n_images < 1)
         return hn_error_set(err, HN_ERR_ARG, "dataset: no input variables");
     for (int j = 0; j < s->n_jagged; j++)
         if (s->jagged[j].n_vars < 1 || s->jagged[j].n_vars > 64 || s->jagged[j].max_objects < 1)
@@ -621,14 +687,24 @@ hn_status hn_data_load(const hn_data_spec *spec, hn_data *out, hn_error *err)
         b.n_features += spec->jagged[j].max_objects * (spec->jagged[j].n_vars + 1);
         max_obj = spec->jagged[j].max_objects > max_obj ? spec->jagged[j].max_objects : max_obj;
     }
+    for (int k = 0; k < spec->n_images; k++)
+        b.n_features += (int)(spec->images[k].opts.n_eta * spec->images[k].opts.n_phi);
     int64_t chunk = spec->chunk_entries > 0 ? spec->chunk_entries : (1 << 20);
     int nj = spec->n_jagged;
+    b.imgv = calloc((size_t)(3 * spec->n_images + 1), sizeof(double *));
+    b.imgo = calloc((size_t)(3 * spec->n_images + 1), sizeof(int64_t *));
+    for (int k = 0; b.imgo && k < 3 * spec->n_images; k++)
+        b.imgo[k] = malloc(sizeof(int64_t) * (size_t)(chunk + 1));
     b.jval = calloc((size_t)(nj * 64 + 1), sizeof(double *));
     b.joff = calloc((size_t)(nj * 64 + 1), sizeof(int64_t *));
     b.jsortv = calloc((size_t)(nj + 1), sizeof(double *));
     b.jsorto = calloc((size_t)(nj + 1), sizeof(int64_t *));
-    st = (!b.jval || !b.joff || !b.jsortv || !b.jsorto) ? hn_error_set(err, HN_ERR_NOMEM, "dataset: out of memory")
-                                                          : HN_OK;
+    st = (!b.jval || !b.joff || !b.jsortv || !b.jsorto || !b.imgv || !b.imgo)
+             ? hn_error_set(err, HN_ERR_NOMEM, "dataset: out of memory")
+             : HN_OK;
+    for (int k = 0; !st && k < 3 * spec->n_images; k++)
+        if (!b.imgo[k])
+            st = hn_error_set(err, HN_ERR_NOMEM, "dataset: out of memory");
     for (int j = 0; !st && j < nj; j++) {
         for (int v = 0; !st && v < spec->jagged[j].n_vars; v++)
             if (!(b.joff[j * 64 + v] = malloc(sizeof(int64_t) * (size_t)(chunk + 1))))
@@ -733,6 +809,13 @@ hn_status hn_data_load(const hn_data_spec *spec, hn_data *out, hn_error *err)
     free(b.joff);
     free(b.jsortv);
     free(b.jsorto);
+    for (int k = 0; b.imgv && k < 3 * spec->n_images; k++) {
+        free(b.imgv[k]);
+        free(b.imgo[k]);
+    }
+    free(b.imgv);
+    free(b.imgo);
+    free(b.imgbuf);
     free(b.order);
     free_exprs(&b);
     if (st)
