@@ -695,11 +695,13 @@ hn_status hn_data_load(const hn_data_spec *spec, hn_data *out, hn_error *err)
     b.imgo = calloc((size_t)(3 * spec->n_images + 1), sizeof(int64_t *));
     for (int k = 0; b.imgo && k < 3 * spec->n_images; k++)
         b.imgo[k] = malloc(sizeof(int64_t) * (size_t)(chunk + 1));
+    b.imgbuf_cap = 3 * 64; /* grows with the largest collection */
+    b.imgbuf = malloc(sizeof(float) * (size_t)b.imgbuf_cap);
     b.jval = calloc((size_t)(nj * 64 + 1), sizeof(double *));
     b.joff = calloc((size_t)(nj * 64 + 1), sizeof(int64_t *));
     b.jsortv = calloc((size_t)(nj + 1), sizeof(double *));
     b.jsorto = calloc((size_t)(nj + 1), sizeof(int64_t *));
-    st = (!b.jval || !b.joff || !b.jsortv || !b.jsorto || !b.imgv || !b.imgo)
+    st = (!b.jval || !b.joff || !b.jsortv || !b.jsorto || !b.imgv || !b.imgo || !b.imgbuf)
              ? hn_error_set(err, HN_ERR_NOMEM, "dataset: out of memory")
              : HN_OK;
     for (int k = 0; !st && k < 3 * spec->n_images; k++)
