@@ -70,8 +70,8 @@ Y = np.load(a.data + ".y.npy", mmap_mode="r")
 
 if a.mode == "train":
     n = min(a.n, X.shape[0]) if a.n > 0 else X.shape[0]
-    x = torch.from_numpy(np.ascontiguousarray(X[:n]))
-    y = torch.from_numpy(np.ascontiguousarray(Y[:n])).reshape(-1, 1)
+    x = torch.from_numpy(np.array(X[:n]))
+    y = torch.from_numpy(np.array(Y[:n])).reshape(-1, 1)
     # standardised inputs, as hepnn standardises inside its model (computed once, outside the timing)
     mu, sd = x.mean(0), x.std(0)
     model = net()
@@ -104,8 +104,8 @@ if a.mode == "train":
 
 # --- inference ----------------------------------------------------------------------------------------
 full = torch.nn.Sequential(net(), torch.nn.Sigmoid()).eval()
-xs = torch.from_numpy(np.ascontiguousarray(X[-a.calls:]))
-xb = torch.from_numpy(np.ascontiguousarray(X[:a.big]))
+xs = torch.from_numpy(np.array(X[-a.calls:]))
+xb = torch.from_numpy(np.array(X[:a.big]))
 variants = [("eager_no_grad", full)]
 with torch.no_grad():
     try:

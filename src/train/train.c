@@ -197,12 +197,14 @@ typedef struct {
     int64_t *perm;
     float *val_out;
     int32_t *val_labels;
+    hn_fast_mlp *fast; /* the fused step, when the model allows it */
     hn_train_state st;
 } trainer;
 
 static void trainer_free(trainer *t)
 {
     hn_optim_free(t->opt);
+    hn_fast_mlp_free(t->fast);
     free(t->views);
     free(t->grads);
     free(t->perm);
@@ -241,6 +243,11 @@ static hn_status trainer_init(trainer *t, hn_error *err)
         t->perm[i] = i;
     hn_rng_seed(&t->st.shuffle_rng, t->cfg->seed);
     t->st.best_val = INFINITY;
+    /* the fused step for plain MLPs (same bits as the graph's; its buffers are
+     * per event, so not for full-batch gradient descent on a large set) */
+    int64_t n = t->train->n, bs = t->cfg->batch_size > 0 && t->cfg->batch_size < n ? t->cfg->batch_size : n;
+    if (bs <= 65536)
+        t->fast = hn_fast_mlp_new(t->m, bs);
     return HN_OK;
 }
 
@@ -268,11 +275,16 @@ static hn_status run_epoch(trainer *t, int epoch, double *loss_out, int *stop, h
             break;
         gather(&t->io, d, t->perm + b * bs, 0, size, t->use_scale ? t->class_scale : NULL,
                hn_model_get_spec(t->m)->task);
-        if ((st = hn_graph_forward(g, err)))
-            break;
-        hn_graph_zero_grad(g);
-        if ((st = hn_graph_backward(g, t->io.loss, err)))
-            break;
+        if (t->fast) {
+            if ((st = hn_fast_mlp_step(t->fast, size, err)))
+                break;
+        } else {
+            if ((st = hn_graph_forward(g, err)))
+                break;
+            hn_graph_zero_grad(g);
+            if ((st = hn_graph_backward(g, t->io.loss, err)))
+                break;
+        }
         if (cfg->penalty.l1 > 0 || cfg->penalty.l2 > 0)
             if ((st = hn_penalty_add(&cfg->penalty, t->views, t->n_params, t->grads, NULL, err)))
                 break;
