@@ -207,9 +207,10 @@ static int cmd_train(const opts *o)
     double flops = 3.0 * 2.0 * mlp_macs();
     for (int i = 0; i < r.epochs_run; i++) {
         const hn_epoch_stats *e = &r.history[i];
-        printf("{\"bench\":\"hepnn_train\",\"batch\":%lld,\"threads\":%d,\"blas_threads\":%d,\"rep\":%d,\"events\":%lld,\"seconds\":%.4f,"
+        printf("{\"bench\":\"hepnn_train\",\"batch\":%lld,\"threads\":%d,\"blas_threads\":%d,\"omp_wait\":\"%s\",\"rep\":%d,\"events\":%lld,\"seconds\":%.4f,"
                "\"events_per_s\":%.1f,\"gflops\":%.2f,\"loss\":%.5f,\"peak_rss_mb\":%.1f}\n",
-               (long long)o->batch, o->threads, o->blas_threads, i, (long long)d.n, e->seconds, e->events_per_second,
+               (long long)o->batch, o->threads, o->blas_threads, getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "default", i,
+               (long long)d.n, e->seconds, e->events_per_second,
                e->events_per_second * flops * 1e-9, e->train_loss, peak_rss_mb());
     }
     fflush(stdout);

@@ -91,8 +91,10 @@ def main():
     for batch in sorted({r["batch"] for r in pick(rows, bench="hepnn_train")}):
         hn = {}
         for r in pick(rows, bench="hepnn_train", batch=batch):
-            hn.setdefault("t%d_blas%d" % (r["threads"], r.get("blas_threads", r["threads"])), []).append(
-                r["events_per_s"])
+            key = "t%d_blas%d" % (r["threads"], r.get("blas_threads", r["threads"]))
+            if r.get("omp_wait", "default") != "default":
+                key += "_" + r["omp_wait"]
+            hn.setdefault(key, []).append(r["events_per_s"])
         hn = {k: stats(v) for k, v in hn.items()}
         hk, hs = best(hn.items())
         tp = {}

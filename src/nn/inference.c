@@ -364,6 +364,13 @@ static void dense_one(const stage *s, const float *x, float *y, int *idx)
         const float *panel = s->packed + (size_t)p * s->in * PW;
         for (int t = 0; t < n; t++) {
             const v8 *w = (const v8 *)(panel + (size_t)idx[t] * PW);
+            if (t + 6 < n) { /* the rows are not contiguous (zero inputs skipped): fetch ahead */
+                const char *ahead = (const char *)(panel + (size_t)idx[t + 6] * PW);
+                __builtin_prefetch(ahead);
+                __builtin_prefetch(ahead + 64);
+                __builtin_prefetch(ahead + 128);
+                __builtin_prefetch(ahead + 192);
+            }
             float xi = x[idx[t]];
             a0 += xi * w[0];
             a1 += xi * w[1];

@@ -6,11 +6,13 @@
  * the same cores slowed training tenfold. So with more than one OpenMP
  * thread, hepnn splits each large product itself into blocks of rows or
  * columns of the result and runs them on its OpenMP threads, OpenBLAS on one
- * thread inside; with one OpenMP thread the blocks run one after the other
- * through OpenBLAS with its own thread count. The blocks depend on the shape
- * only, never on the thread count, and each block computes its elements
- * exactly as it would alone, so results are the same bits on any number of
- * threads. Small products (the 28-wide first layer, the 1-wide output) are one
+ * thread inside. The blocks depend on the shape only, never on the thread
+ * count, so with one OpenMP thread and one OpenBLAS thread the same blocks run
+ * one after the other and give the same bits as on any number of OpenMP
+ * threads. With one OpenMP thread and several OpenBLAS threads (the setting
+ * that suits a machine whose cores are busy with other work: OpenBLAS's
+ * threads yield while they wait, OpenMP's spin), each product is one OpenBLAS
+ * call, deterministic for that thread count. Small products (the 28-wide first layer, the 1-wide output) are one
  * call on one thread: splitting them costs more than it saves. */
 #include <cblas.h>
 #include <omp.h>
@@ -59,6 +61,11 @@ void hn_cpu_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float 
 {
     if (m <= 0 || n <= 0)
         return;
+    if (omp_get_max_threads() == 1 && openblas_get_num_threads() > 1) {
+        /* OpenBLAS's threads only: one call, split its own way */
+        cblas_sgemm(CblasRowMajor, tr(ta), tr(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
     int nb = mm_blocks(m, n, k), split_rows = m >= n, len = split_rows ? m : n;
     int step = (len + nb - 1) / nb;
     step = (step + 15) / 16 * 16;
