@@ -3,6 +3,7 @@
  * normalisation folded, weights packed for matrix-vector products. */
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@
 #define VW 8
 typedef float v8 __attribute__((vector_size(VW * sizeof(float))));
 /* Rows of events per block in the batched path. */
-#define BLOCK_ROWS 1024
+#define BLOCK_ROWS 512
 
 enum { ST_DENSE, ST_ACT, ST_AFFINE };
 
@@ -51,7 +52,8 @@ struct hn_infer {
     int width;                       /* widest activation, padded to PW */
     float *buf[2];                   /* (width) each: one event */
     int *idx;                        /* (width): nonzero inputs of a layer */
-    float *bbuf[2];                  /* (BLOCK_ROWS, width) each: the batched path */
+    int n_ws;                        /* workspaces of the batched path, one per thread */
+    float **bbuf;                    /* 2 per workspace, (BLOCK_ROWS, width) each */
 };
 
 static void *zalloc(size_t n)
@@ -84,8 +86,9 @@ void hn_infer_free(hn_infer *inf)
     free(inf->buf[0]);
     free(inf->buf[1]);
     free(inf->idx);
-    free(inf->bbuf[0]);
-    free(inf->bbuf[1]);
+    for (int i = 0; inf->bbuf && i < 2 * inf->n_ws; i++)
+        free(inf->bbuf[i]);
+    free(inf->bbuf);
     free(inf);
 }
 
@@ -269,9 +272,14 @@ hn_status hn_model_compile_inference(hn_model *m, hn_infer **out, hn_error *err)
     inf->buf[0] = zalloc(sizeof(float) * (size_t)inf->width);
     inf->buf[1] = zalloc(sizeof(float) * (size_t)inf->width);
     inf->idx = malloc(sizeof(int) * (size_t)inf->width);
-    inf->bbuf[0] = zalloc(sizeof(float) * (size_t)inf->width * BLOCK_ROWS);
-    inf->bbuf[1] = zalloc(sizeof(float) * (size_t)inf->width * BLOCK_ROWS);
-    if (!inf->buf[0] || !inf->buf[1] || !inf->idx || !inf->bbuf[0] || !inf->bbuf[1]) {
+    /* one workspace per OpenMP thread at compile time; more threads later
+     * share them out (the batched path uses at most n_ws threads) */
+    inf->n_ws = omp_get_max_threads();
+    inf->bbuf = calloc((size_t)(2 * inf->n_ws), sizeof(float *));
+    for (int i = 0; inf->bbuf && i < 2 * inf->n_ws; i++)
+        if (!(inf->bbuf[i] = zalloc(sizeof(float) * (size_t)inf->width * BLOCK_ROWS)))
+            break;
+    if (!inf->buf[0] || !inf->buf[1] || !inf->idx || !inf->bbuf || !inf->bbuf[2 * inf->n_ws - 1]) {
         st = hn_error_set(err, HN_ERR_NOMEM, "compile_inference: out of memory");
         goto fail;
     }
@@ -454,9 +462,9 @@ hn_status hn_infer_run(hn_infer *inf, const float *x, float *out)
 
 /* The batched path: a block of rows through cblas_sgemm per dense layer, the
  * bias and activation applied row by row while the block is in cache. */
-static void run_block(hn_infer *inf, const float *x, int64_t rows, float *out)
+static void run_block(const hn_infer *inf, float *ws0, float *ws1, const float *x, int64_t rows, float *out)
 {
-    float *cur = inf->bbuf[0], *other = inf->bbuf[1];
+    float *cur = ws0, *other = ws1;
     int w = inf->n_in;
     for (int64_t r = 0; r < rows; r++)
         for (int i = 0; i < w; i++)
@@ -471,6 +479,13 @@ static void run_block(hn_infer *inf, const float *x, int64_t rows, float *out)
             other = t;
             for (int64_t r = 0; r < rows; r++) {
                 float *y = cur + r * s->out;
+                if (s->act == HN_ACT_RELU) { /* the common case in one pass */
+                    for (int j = 0; j < s->out; j++) {
+                        float v = y[j] + s->b[j];
+                        y[j] = v > 0.0f ? v : 0.0f;
+                    }
+                    continue;
+                }
                 for (int j = 0; j < s->out; j++)
                     y[j] += s->b[j];
                 activate(s, y, s->out);
@@ -492,9 +507,24 @@ hn_status hn_infer_run_batch(hn_infer *inf, const float *x, int64_t n, float *ou
 {
     if (!inf || n < 0 || (n > 0 && (!x || !out)))
         return hn_error_set(err, HN_ERR_ARG, "infer_run_batch: NULL argument or n = %lld", (long long)n);
-    for (int64_t s = 0; s < n; s += BLOCK_ROWS) {
-        int64_t rows = n - s < BLOCK_ROWS ? n - s : BLOCK_ROWS;
-        run_block(inf, x + s * inf->n_in, rows, out + s * inf->n_out);
+    /* Blocks are independent: with several OpenMP threads each thread runs
+     * whole blocks through every layer, OpenBLAS on one thread inside (one
+     * pool, no synchronisation between layers); with one, the blocks run in
+     * turn through OpenBLAS with its own threads. The blocks are fixed by n
+     * alone, so the outputs do not depend on the thread count. */
+    int64_t nb = (n + BLOCK_ROWS - 1) / BLOCK_ROWS;
+    int threads = omp_get_max_threads();
+    threads = threads < inf->n_ws ? threads : inf->n_ws;
+    int par = threads > 1 && nb > 1 && !omp_in_parallel(), saved = 1;
+    if (par && (saved = openblas_get_num_threads()) != 1)
+        openblas_set_num_threads(1);
+#pragma omp parallel for if (par) num_threads(par ? threads : 1) schedule(static)
+    for (int64_t b = 0; b < nb; b++) {
+        int64_t s = b * BLOCK_ROWS, rows = n - s < BLOCK_ROWS ? n - s : BLOCK_ROWS;
+        int ws = par ? omp_get_thread_num() : 0;
+        run_block(inf, inf->bbuf[2 * ws], inf->bbuf[2 * ws + 1], x + s * inf->n_in, rows, out + s * inf->n_out);
     }
+    if (par && saved != 1)
+        openblas_set_num_threads(saved);
     return HN_OK;
 }
