@@ -274,9 +274,10 @@ static void batch_throughput(const char *variant, const opts *o, const float *x,
         }
     }
     double med_ms = median(ms, o->big_reps), med = median(ev, o->big_reps);
-    printf("{\"bench\":\"hepnn_infer_batch\",\"variant\":\"%s\",\"threads\":%d,\"batch\":%lld,\"reps\":%d,"
+    printf("{\"bench\":\"hepnn_infer_batch\",\"variant\":\"%s\",\"threads\":%d,\"omp_wait\":\"%s\",\"batch\":%lld,\"reps\":%d,"
            "\"median_events_per_s\":%.1f,\"min_events_per_s\":%.1f,\"max_events_per_s\":%.1f,\"median_ms\":%.3f}\n",
-           variant, o->threads, (long long)o->big, o->big_reps, med, ev[0], ev[o->big_reps - 1], med_ms);
+           variant, o->threads, getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "default", (long long)o->big,
+           o->big_reps, med, ev[0], ev[o->big_reps - 1], med_ms);
     fflush(stdout);
     free(out);
     free(ev);

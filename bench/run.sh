@@ -113,6 +113,8 @@ done
 for rep in $(seq "$reps"); do
   log "inference, repetition $rep/$reps"
   "$hb" infer --data "$d" --calls "$calls" --big "$big" --big-reps "$big_reps" --threads "$threads" >> "$res"
+  [ "$size" != smoke ] && OMP_WAIT_POLICY=passive "$hb" infer --data "$d" --calls "$calls" --big "$big" \
+    --big-reps "$big_reps" --threads "$threads" >> "$res"
   if [ "$have_torch" = 1 ]; then
     "$py" "$here/peer_torch.py" infer --data "$d" --calls "$calls" --big "$big" --big-reps "$big_reps" \
       --threads 1 --blas-threads "$threads" >> "$res"
