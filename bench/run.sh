@@ -130,10 +130,11 @@ done
 log "ROOT tree of $root_n entries into the dataset"
 "$hb" root --n "$root_n" --file "$data/bench.root" --threads "$threads" >> "$res"
 
-# --- 5. scaling: one epoch at growing sizes, each in a fresh process (peak RSS) -------------------------
+# --- 5. scaling: one epoch at growing sizes, each in a fresh process (peak RSS); 1 kernel thread and
+# OpenBLAS threads, the setting least hurt when other work shares the cores --------------------------
 for s in $scale; do
   log "scaling: one epoch on $s events"
-  "$hb" scale --n "$s" --batch 256 --threads "$threads" >> "$res"
+  "$hb" scale --n "$s" --batch 256 --threads 1 --blas-threads "$threads" >> "$res"
 done
 if [ "$have_torch" = 1 ]; then # PyTorch's process on the same 10^6-event job, for the memory comparison
   "$py" "$here/peer_torch.py" train --data "$d" --n "$n" --batch 256 --threads 1 --blas-threads "$threads" \

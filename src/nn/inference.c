@@ -272,9 +272,9 @@ hn_status hn_model_compile_inference(hn_model *m, hn_infer **out, hn_error *err)
     inf->buf[0] = zalloc(sizeof(float) * (size_t)inf->width);
     inf->buf[1] = zalloc(sizeof(float) * (size_t)inf->width);
     inf->idx = malloc(sizeof(int) * (size_t)inf->width);
-    /* one workspace per OpenMP thread at compile time; more threads later
-     * share them out (the batched path uses at most n_ws threads) */
-    inf->n_ws = omp_get_max_threads();
+    /* one workspace per OpenMP thread at compile time (at most 16, 1.3 MB
+     * each for 300-wide layers); the batched path uses at most n_ws threads */
+    inf->n_ws = omp_get_max_threads() < 16 ? omp_get_max_threads() : 16;
     inf->bbuf = calloc((size_t)(2 * inf->n_ws), sizeof(float *));
     for (int i = 0; inf->bbuf && i < 2 * inf->n_ws; i++)
         if (!(inf->bbuf[i] = zalloc(sizeof(float) * (size_t)inf->width * BLOCK_ROWS)))
