@@ -33,7 +33,8 @@ static float *train_once(hn_task task, int n_out, const hn_layer_spec *layers, i
                          const hn_dataset *d, int64_t batch, int64_t *n_w, double *losses)
 {
     hn_layer_spec l[16];
-    memcpy(l, layers, sizeof(hn_layer_spec) * (size_t)nl);
+    if (nl > 0)
+        memcpy(l, layers, sizeof(hn_layer_spec) * (size_t)nl);
     if (graph)
         l[nl++] = (hn_layer_spec){.kind = HN_LAYER_DROPOUT, .rate = 0.0f};
     hn_model_spec s = {d->n_features, n_out, task, nl, l, 5};
