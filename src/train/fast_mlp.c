@@ -73,6 +73,9 @@ hn_fast_mlp *hn_fast_mlp_new(hn_model *m, int64_t max_batch)
     hn_model_io io = hn_model_get_io(m);
     if (!io.logits || !io.loss || max_batch < 1 || s->n_layers >= 2 * FAST_MAX_LAYERS)
         return NULL;
+    /* host memory and the CPU kernels only: a graph on another backend keeps its own path */
+    if (!io.graph || io.graph->be != hn_backend_cpu())
+        return NULL;
     /* only dense layers and parameter-free activations, at most one after each dense layer */
     int dense = 0, open = 0;
     for (int i = 0; i < s->n_layers; i++) {
