@@ -6,7 +6,7 @@ CMAKE_FLAGS ?=
 # The sanitizer build uses clang when there is one, so CI compiles with both gcc and clang.
 SAN_CC ?= $(shell command -v clang 2>/dev/null || echo cc)
 
-.PHONY: all build test demo install deps test-deps test-sanitize clean
+.PHONY: all build test demo install deps test-deps test-sanitize clean bench bench-quick
 
 all: build
 
@@ -28,6 +28,13 @@ test-sanitize: test-deps
 	@CC=$(SAN_CC) cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHEPNN_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 HEPNN_SANITIZE=1 ctest --output-on-failure -j $(JOBS)
+
+# The benchmark suite against the peers (bench/run.sh; docs/performance.md): about 15 minutes.
+bench: build
+	bash bench/run.sh --size full --build $(BUILD)
+
+bench-quick: build
+	bash bench/run.sh --size quick --build $(BUILD)
 
 demo: build
 	./$(BUILD)/hepnn demo

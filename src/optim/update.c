@@ -117,6 +117,21 @@ static void update_adam(const hn_optim_config *c, const hn_optim_scalars *sc, fl
     hn_optim_scalars s = *sc;
     if (decoupled)
         s.wd = 0;
+    if (!vmax && !decoupled && s.wd == 0 && s.scale == 1) {
+        /* Plain Adam in float, as PyTorch's float32 tensors compute it: the
+         * double square root and division made this loop ~10 % of an MLP's
+         * training step. */
+        const float fb1 = (float)b1, fc1 = (float)(1.0 - b1), fb2 = (float)b2, fc2 = (float)(1.0 - b2);
+        const float fbc = (float)bc2_sqrt, feps = (float)eps, fstep = (float)step_size;
+#pragma omp parallel for if (n >= HN_OPTIM_PAR_MIN) schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            float d = g[i];
+            m[i] = fb1 * m[i] + fc1 * d;
+            v[i] = fb2 * v[i] + fc2 * d * d;
+            w[i] -= fstep * m[i] / (sqrtf(v[i]) / fbc + feps);
+        }
+        return;
+    }
 #pragma omp parallel for if (n >= HN_OPTIM_PAR_MIN) schedule(static)
     for (int64_t i = 0; i < n; i++) {
         double d = grad_in(&s, g[i], w[i]);

@@ -198,12 +198,15 @@ typedef struct {
     int64_t *perm, perm_cap;
     float *val_out;
     int32_t *val_labels;
+    hn_fast_mlp *fast; /* the fused step, when the model allows it */
+    int64_t fast_batch; /* the largest batch it was made for */
     hn_train_state st;
 } trainer;
 
 static void trainer_free(trainer *t)
 {
     hn_optim_free(t->opt);
+    hn_fast_mlp_free(t->fast);
     free(t->views);
     free(t->grads);
     free(t->perm);
@@ -239,6 +242,14 @@ static hn_status trainer_init(trainer *t, hn_error *err)
         return st;
     hn_rng_seed(&t->st.shuffle_rng, t->cfg->seed);
     t->st.best_val = INFINITY;
+    /* the fused step for plain MLPs (same bits as the graph's; its buffers are
+     * per event, so not for full-batch gradient descent on a large set) */
+    int64_t n = t->stream->n_events > 0 ? t->stream->n_events : 65536;
+    int64_t bs = t->cfg->batch_size > 0 && t->cfg->batch_size < n ? t->cfg->batch_size : n;
+    if (bs <= 65536) {
+        t->fast = hn_fast_mlp_new(t->m, bs);
+        t->fast_batch = bs; /* larger batches (a bigger streamed chunk) take the graph */
+    }
     return HN_OK;
 }
 
@@ -279,11 +290,16 @@ static hn_status fit_chunk(trainer *t, const hn_dataset *d, int epoch, int64_t *
         if (cfg->augment &&
             (st = cfg->augment(cfg->augment_user, hn_tensor_data(t->io.x), size, d->n_features, &aug, err)))
             break;
-        if ((st = hn_graph_forward(g, err)))
-            break;
-        hn_graph_zero_grad(g);
-        if ((st = hn_graph_backward(g, t->io.loss, err)))
-            break;
+        if (t->fast && size <= t->fast_batch) {
+            if ((st = hn_fast_mlp_step(t->fast, size, err)))
+                break;
+        } else {
+            if ((st = hn_graph_forward(g, err)))
+                break;
+            hn_graph_zero_grad(g);
+            if ((st = hn_graph_backward(g, t->io.loss, err)))
+                break;
+        }
         if (cfg->penalty.l1 > 0 || cfg->penalty.l2 > 0)
             if ((st = hn_penalty_add(&cfg->penalty, t->views, t->n_params, t->grads, NULL, err)))
                 break;

@@ -24,4 +24,14 @@ hn_status hn_checkpoint_write(const char *path, hn_model *m, const hn_optim *opt
                               hn_error *err);
 hn_status hn_checkpoint_read(const char *path, hn_model *m, hn_optim *opt, hn_train_state *s, hn_error *err);
 
+/* The fused training step for plain MLPs (src/train/fast_mlp.c): NULL when the
+ * model has a layer it does not handle (the graph path is used then). */
+typedef struct hn_fast_mlp hn_fast_mlp;
+hn_fast_mlp *hn_fast_mlp_new(hn_model *m, int64_t max_batch);
+/* Forward, loss and backward for the B events already gathered into the
+ * graph's inputs: the loss tensor holds the batch loss and every parameter
+ * gradient is set (not accumulated), as zero_grad + forward + backward do. */
+hn_status hn_fast_mlp_step(hn_fast_mlp *f, int64_t B, hn_error *err);
+void hn_fast_mlp_free(hn_fast_mlp *f);
+
 #endif

@@ -35,4 +35,9 @@ static inline void hn_split_axis(const hn_tensor *x, int axis, int64_t *outer, i
     *n = x->shape[axis];
 }
 
+/* c (m, n) = alpha · op(a) · op(b) + beta · c, row-major (as cblas_sgemm),
+ * split over hepnn's OpenMP threads (src/backend/cpu/k_matmul.c). */
+void hn_cpu_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                  float beta, float *c, int ldc);
+
 #endif

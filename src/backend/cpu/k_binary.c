@@ -1,6 +1,8 @@
 /* Elementwise binary ops with NumPy broadcasting, and y = s·x + c.
  * a, b broadcast to y; the gradient of a broadcast operand is summed over the
  * repeated positions (serially, so the result does not depend on threads). */
+#include <omp.h>
+
 #include "backend/cpu/cpu.h"
 
 /* How the flat index i of y maps to an operand x:
@@ -153,14 +155,21 @@ static inline int64_t bcast_idx(const bcast *p, int64_t i)
                     GB[i] += DY[i] * (DB);                                                \
                 }                                                                         \
             } else if (pb.kind == BC_BLOCK && pb.div == 1 && pa.kind == BC_FULL) {        \
+                /* the bias gradient: each thread sums whole columns, rows in order, \
+                 * so every sum runs as on one thread */                                  \
                 int64_t m = pb.mod, rows = n / m;                                         \
-                for (int64_t r = 0; r < rows; r++)                                        \
-                    for (int64_t j = 0; j < m; j++) {                                     \
-                        float a = A[r * m + j], b = B[j];                                 \
-                        (void)a;                                                          \
-                        (void)b;                                                          \
-                        GB[j] += DY[r * m + j] * (DB);                                    \
-                    }                                                                     \
+                _Pragma("omp parallel if (n > HN_PAR_MIN && m >= 64)")                    \
+                {                                                                         \
+                    int nt = omp_get_num_threads(), id = omp_get_thread_num();            \
+                    int64_t j0 = m * id / nt, j1 = m * (id + 1) / nt;                     \
+                    for (int64_t r = 0; r < rows; r++)                                    \
+                        for (int64_t j = j0; j < j1; j++) {                               \
+                            float a = A[r * m + j], b = B[j];                             \
+                            (void)a;                                                      \
+                            (void)b;                                                      \
+                            GB[j] += DY[r * m + j] * (DB);                                \
+                        }                                                                 \
+                }                                                                         \
             } else {                                                                      \
                 for (int64_t i = 0; i < n; i++) {                                         \
                     int64_t ib = bcast_idx(&pb, i);                                       \

@@ -1,0 +1,589 @@
+/* hepnn's side of the benchmark suite (bench/run.sh drives it and the peers).
+ *
+ *   hepnn_bench gen   --n N --seed S --out PREFIX       PREFIX.X.npy (N, 28), PREFIX.y.npy (N)
+ *   hepnn_bench train --data PREFIX --batch B [--reps R] [--n N]
+ *   hepnn_bench infer --data PREFIX [--calls C] [--big B] [--big-reps R]
+ *   hepnn_bench sgemm --batch B [--reps R]              the OpenBLAS ceiling at the MLP's shapes
+ *   hepnn_bench root  --n N --file F.root [--keep]      ROOT tree -> training dataset
+ *   hepnn_bench scale --n N [--batch B]                 one epoch on N generated events, peak RSS
+ *
+ * Common option: --threads T (default 2): hepnn's kernel and BLAS threads.
+ * Every measurement is one JSON line on stdout. The MLP is 28-300-300-300-1,
+ * ReLU, sigmoid + binary cross-entropy, Adam (lr 1e-3): the peers' network. */
+#define _POSIX_C_SOURCE 200809L
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "higgs_like.h"
+#include "hepnn/dataset.h"
+#include "hepnn/infer.h"
+#include "hepnn/model.h"
+#include "hepnn/npy.h"
+#include "hepnn/root_write.h"
+#include "hepnn/threads.h"
+#include "hepnn/train.h"
+#include "backend/cpu/cpu.h"
+
+#define F HL_N_FEATURES
+static const int64_t hidden[3] = {300, 300, 300};
+
+typedef struct {
+    const char *data, *out, *file;
+    int64_t n, batch, big;
+    int reps, big_reps, calls, threads, blas_threads, keep;
+    uint64_t seed;
+} opts;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double peak_rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+static void die(const char *what, const hn_error *err)
+{
+    fprintf(stderr, "hepnn_bench: %s: %s\n", what, err ? err->msg : "failed");
+    exit(1);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        die("out of memory", NULL);
+    return p;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* --- data ------------------------------------------------------------------- */
+
+static void load(const opts *o, hn_dataset *d)
+{
+    char path[1024];
+    hn_error err = {0};
+    hn_npy_array X = {0}, Y = {0};
+    snprintf(path, sizeof path, "%s.X.npy", o->data);
+    if (hn_npy_read(path, 1, &X, &err))
+        die(path, &err);
+    snprintf(path, sizeof path, "%s.y.npy", o->data);
+    if (hn_npy_read(path, 1, &Y, &err))
+        die(path, &err);
+    if (X.ndim != 2 || X.shape[1] != F || Y.size != X.shape[0])
+        die("data: expected X (n, 28) and y (n)", NULL);
+    int64_t n = X.shape[0];
+    if (o->n > 0 && o->n < n)
+        n = o->n;
+    memset(d, 0, sizeof *d);
+    d->n = n;
+    d->n_features = F;
+    d->n_targets = 1;
+    d->x = X.f32;
+    d->y = Y.f32;
+    d->owned = 1;
+}
+
+static void generate(int64_t n, uint64_t seed, hn_dataset *d)
+{
+    memset(d, 0, sizeof *d);
+    d->n = n;
+    d->n_features = F;
+    d->n_targets = 1;
+    d->x = xmalloc(sizeof(float) * (size_t)(n * F));
+    d->y = xmalloc(sizeof(float) * (size_t)n);
+    d->owned = 1;
+    hl_generate(n, seed, d->x, d->y);
+}
+
+static int cmd_gen(const opts *o)
+{
+    hn_dataset d;
+    double t0 = now();
+    generate(o->n, o->seed, &d);
+    char path[1024];
+    hn_error err = {0};
+    snprintf(path, sizeof path, "%s.X.npy", o->out);
+    if (hn_npy_write(path, HN_NPY_F4, 2, (int64_t[]){d.n, F}, d.x, &err))
+        die(path, &err);
+    snprintf(path, sizeof path, "%s.y.npy", o->out);
+    if (hn_npy_write(path, HN_NPY_F4, 1, &d.n, d.y, &err))
+        die(path, &err);
+    double s = 0;
+    for (int64_t i = 0; i < d.n; i++)
+        s += d.y[i];
+    printf("{\"bench\":\"gen\",\"events\":%lld,\"signal_fraction\":%.4f,\"seconds\":%.3f}\n", (long long)d.n,
+           s / (double)d.n, now() - t0);
+    hn_dataset_free(&d);
+    return 0;
+}
+
+/* --- the MLP ---------------------------------------------------------------- */
+
+static hn_model *mlp(uint64_t seed)
+{
+    hn_layer_spec layers[6];
+    memset(layers, 0, sizeof layers);
+    for (int i = 0; i < 3; i++) {
+        layers[2 * i] = (hn_layer_spec){.kind = HN_LAYER_DENSE, .units = hidden[i], .init = HN_INIT_HE_UNIFORM};
+        layers[2 * i + 1] = (hn_layer_spec){.kind = HN_LAYER_ACTIVATION, .act = HN_ACT_RELU};
+    }
+    hn_model_spec s = {F, 1, HN_TASK_BINARY, 6, layers, seed};
+    hn_model *m;
+    hn_error err = {0};
+    if (hn_model_new(&m, &s, &err))
+        die("model", &err);
+    return m;
+}
+
+/* Multiply-adds of one event's forward pass. */
+static double mlp_macs(void)
+{
+    double macs = 0;
+    int64_t in = F;
+    for (int i = 0; i < 3; i++) {
+        macs += (double)(in * hidden[i]);
+        in = hidden[i];
+    }
+    return macs + (double)in;
+}
+
+static hn_train_config train_config(int64_t batch, int epochs)
+{
+    hn_train_config c = hn_train_config_default();
+    c.optim = hn_optim_config_default(HN_OPTIM_ADAM);
+    c.optim.lr = 1e-3;
+    c.epochs = epochs;
+    c.batch_size = batch;
+    c.seed = 1234;
+    return c;
+}
+
+/* Trains epochs on d; returns the seconds of the last epoch. */
+static double train_epochs(hn_model *m, const hn_dataset *d, int64_t batch, int epochs, hn_train_result *r)
+{
+    hn_train_config c = train_config(batch, epochs);
+    hn_error err = {0};
+    if (hn_train(m, &c, d, NULL, r, &err))
+        die("train", &err);
+    return r->history[r->epochs_run - 1].seconds;
+}
+
+static int cmd_train(const opts *o)
+{
+    hn_dataset d;
+    load(o, &d);
+    hn_model *m = mlp(1);
+    hn_train_result r;
+    /* warm-up: 50 batches, as the peers do */
+    hn_dataset w = d;
+    w.n = 50 * o->batch < d.n ? 50 * o->batch : d.n;
+    w.owned = 0;
+    train_epochs(m, &w, o->batch, 1, &r);
+    hn_train_result_free(&r);
+    train_epochs(m, &d, o->batch, o->reps, &r);
+    double flops = 3.0 * 2.0 * mlp_macs();
+    for (int i = 0; i < r.epochs_run; i++) {
+        const hn_epoch_stats *e = &r.history[i];
+        printf("{\"bench\":\"hepnn_train\",\"batch\":%lld,\"threads\":%d,\"blas_threads\":%d,\"omp_wait\":\"%s\",\"rep\":%d,\"events\":%lld,\"seconds\":%.4f,"
+               "\"events_per_s\":%.1f,\"gflops\":%.2f,\"loss\":%.5f,\"peak_rss_mb\":%.1f}\n",
+               (long long)o->batch, o->threads, o->blas_threads, getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "default", i,
+               (long long)d.n, e->seconds, e->events_per_second,
+               e->events_per_second * flops * 1e-9, e->train_loss, peak_rss_mb());
+    }
+    fflush(stdout);
+    hn_train_result_free(&r);
+    hn_model_free(m);
+    hn_dataset_free(&d);
+    return 0;
+}
+
+/* --- inference ---------------------------------------------------------------- */
+
+static void single_latency(const char *variant, const opts *o, const float *x, int64_t nx, hn_model *m, hn_infer *inf)
+{
+    float out[4];
+    hn_error err = {0};
+    double *t = xmalloc(sizeof(double) * (size_t)o->calls);
+    for (int i = 0; i < 1000; i++) { /* warm-up */
+        const float *xi = x + (i % nx) * F;
+        if (inf ? hn_infer_run(inf, xi, out) : hn_model_predict(m, xi, 1, out, &err))
+            die(variant, &err);
+    }
+    double sink = 0;
+    for (int i = 0; i < o->calls; i++) {
+        const float *xi = x + (i % nx) * F;
+        double t0 = now();
+        if (inf)
+            hn_infer_run(inf, xi, out);
+        else
+            hn_model_predict(m, xi, 1, out, &err);
+        t[i] = now() - t0;
+        sink += out[0];
+    }
+    double lo = t[0], hi = t[0];
+    for (int i = 0; i < o->calls; i++) {
+        lo = t[i] < lo ? t[i] : lo;
+        hi = t[i] > hi ? t[i] : hi;
+    }
+    double med = median(t, o->calls);
+    double p10 = t[o->calls / 10], p90 = t[o->calls * 9 / 10];
+    printf("{\"bench\":\"hepnn_infer_b1\",\"variant\":\"%s\",\"threads\":%d,\"calls\":%d,\"median_us\":%.3f,"
+           "\"p10_us\":%.3f,\"p90_us\":%.3f,\"min_us\":%.3f,\"checksum\":%.6g}\n",
+           variant, o->threads, o->calls, med * 1e6, p10 * 1e6, p90 * 1e6, lo * 1e6, sink);
+    fflush(stdout);
+    free(t);
+}
+
+static void batch_throughput(const char *variant, const opts *o, const float *x, hn_model *m, hn_infer *inf)
+{
+    float *out = xmalloc(sizeof(float) * (size_t)o->big);
+    hn_error err = {0};
+    double *ev = xmalloc(sizeof(double) * (size_t)o->big_reps), *ms = xmalloc(sizeof(double) * (size_t)o->big_reps);
+    for (int r = -3; r < o->big_reps; r++) {
+        double t0 = now();
+        hn_status st = inf ? hn_infer_run_batch(inf, x, o->big, out, &err) : hn_model_predict(m, x, o->big, out, &err);
+        double dt = now() - t0;
+        if (st)
+            die(variant, &err);
+        if (r >= 0) {
+            ev[r] = (double)o->big / dt;
+            ms[r] = dt * 1e3;
+        }
+    }
+    double med_ms = median(ms, o->big_reps), med = median(ev, o->big_reps);
+    printf("{\"bench\":\"hepnn_infer_batch\",\"variant\":\"%s\",\"threads\":%d,\"omp_wait\":\"%s\",\"batch\":%lld,\"reps\":%d,"
+           "\"median_events_per_s\":%.1f,\"min_events_per_s\":%.1f,\"max_events_per_s\":%.1f,\"median_ms\":%.3f}\n",
+           variant, o->threads, getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "default", (long long)o->big,
+           o->big_reps, med, ev[0], ev[o->big_reps - 1], med_ms);
+    fflush(stdout);
+    free(out);
+    free(ev);
+    free(ms);
+}
+
+static int cmd_infer(const opts *o)
+{
+    hn_dataset d;
+    load(o, &d);
+    if (d.n < o->big)
+        die("infer: fewer events than --big", NULL);
+    hn_model *m = mlp(1);
+    hn_error err = {0};
+    float shift[F], scale[F];
+    hn_dataset head = d;
+    head.n = d.n < 100000 ? d.n : 100000;
+    head.owned = 0;
+    if (hn_norm_compute(&head, HN_NORM_STANDARD, shift, scale, &err) ||
+        hn_model_set_normalisation(m, shift, scale, &err))
+        die("normalisation", &err);
+    hn_infer *inf;
+    if (hn_model_compile_inference(m, &inf, &err))
+        die("compile_inference", &err);
+    /* distinct events from the end of the file, as the peers take them */
+    int64_t nx = d.n < o->calls ? d.n : o->calls;
+    const float *x = d.x + (d.n - nx) * F;
+    /* single-threaded for single events: a parallel region costs more than the work */
+    hn_threads_set(1, 1, NULL);
+    single_latency("infer_run", o, x, nx, m, inf);
+    single_latency("model_predict", o, x, nx, m, NULL);
+    hn_threads_set(o->threads, o->blas_threads, NULL);
+    batch_throughput("infer_run_batch", o, d.x, m, inf);
+    batch_throughput("model_predict", o, d.x, m, NULL);
+    hn_infer_free(inf);
+    hn_model_free(m);
+    hn_dataset_free(&d);
+    return 0;
+}
+
+/* --- the sgemm ceiling ---------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    int ta, tb, m, n, k;
+} gemm_shape;
+
+/* Seconds per call (median of reps) of one shape on the current BLAS threads. */
+static double time_gemm(const gemm_shape *s, int reps, float *a, float *b, float *c)
+{
+    double *t = xmalloc(sizeof(double) * (size_t)reps);
+    int lda = s->ta ? s->m : s->k, ldb = s->tb ? s->k : s->n;
+    for (int r = -2; r < reps; r++) {
+        double t0 = now();
+        for (int i = 0; i < 20; i++)
+            cblas_sgemm(CblasRowMajor, s->ta ? CblasTrans : CblasNoTrans, s->tb ? CblasTrans : CblasNoTrans, s->m,
+                        s->n, s->k, 1.0f, a, lda, b, ldb, 0.0f, c, s->n);
+        if (r >= 0)
+            t[r] = (now() - t0) / 20;
+    }
+    double m = median(t, reps);
+    free(t);
+    return m;
+}
+
+static int cmd_sgemm(const opts *o)
+{
+    int B = (int)o->batch;
+    /* one training step: forward x·W, backward dX = dY·Wᵀ (not for the first
+     * layer: the inputs need no gradient) and dW = Xᵀ·dY, per layer */
+    int widths[5] = {F, 300, 300, 300, 1};
+    gemm_shape sh[12];
+    int ns = 0;
+    static const char *names[4][3] = {{"fwd 1", "dx 1", "dw 1"}, {"fwd 2", "dx 2", "dw 2"},
+                                      {"fwd 3", "dx 3", "dw 3"}, {"fwd 4", "dx 4", "dw 4"}};
+    for (int l = 0; l < 4; l++) {
+        int in = widths[l], out = widths[l + 1];
+        sh[ns++] = (gemm_shape){names[l][0], 0, 0, B, out, in};
+        if (l > 0)
+            sh[ns++] = (gemm_shape){names[l][1], 0, 1, B, in, out};
+        sh[ns++] = (gemm_shape){names[l][2], 1, 0, in, out, B};
+    }
+    size_t big = (size_t)(B > 300 ? B : 300) * 300;
+    float *a = xmalloc(sizeof(float) * big), *b = xmalloc(sizeof(float) * big), *c = xmalloc(sizeof(float) * big);
+    for (size_t i = 0; i < big; i++) {
+        a[i] = (float)((i * 7919) % 1000) * 1e-3f - 0.5f;
+        b[i] = (float)((i * 104729) % 1000) * 1e-3f - 0.5f;
+    }
+    double step_best = 0, step_flops = 0, step_t[3] = {0};
+    int tmax = o->threads;
+    for (int s = 0; s < ns; s++) {
+        double flops = 2.0 * sh[s].m * sh[s].n * sh[s].k, best = 1e30;
+        for (int th = 1; th <= tmax; th++) {
+            hn_threads_set(0, th, NULL);
+            double t = time_gemm(&sh[s], o->reps, a, b, c);
+            printf("{\"bench\":\"sgemm\",\"shape\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"blas_threads\":%d,"
+                   "\"gflops\":%.2f}\n",
+                   sh[s].name, sh[s].m, sh[s].n, sh[s].k, th, flops / t * 1e-9);
+            if (th <= 2)
+                step_t[th] += t;
+            best = t < best ? t : best;
+        }
+        step_best += best;
+        step_flops += flops;
+    }
+    /* the same products through hepnn's split over its OpenMP threads */
+    hn_threads_set(tmax, 1, NULL);
+    double split_t = 0;
+    for (int s = 0; s < ns; s++) {
+        double *t = xmalloc(sizeof(double) * (size_t)o->reps);
+        int lda = sh[s].ta ? sh[s].m : sh[s].k, ldb = sh[s].tb ? sh[s].k : sh[s].n;
+        for (int r = -2; r < o->reps; r++) {
+            double t0 = now();
+            for (int i = 0; i < 20; i++)
+                hn_cpu_sgemm(sh[s].ta, sh[s].tb, sh[s].m, sh[s].n, sh[s].k, 1.0f, a, lda, b, ldb, 0.0f, c, sh[s].n);
+            if (r >= 0)
+                t[r] = (now() - t0) / 20;
+        }
+        split_t += median(t, o->reps);
+        free(t);
+    }
+    hn_threads_set(o->threads, o->blas_threads, NULL);
+    /* what a training step's matrix products cost at the best thread count per
+     * shape: the ceiling for events/s (3 × forward FLOPs per event as the
+     * issue counts them, against the FLOPs actually run) */
+    double fwd = 2.0 * mlp_macs();
+    printf("{\"bench\":\"sgemm_step\",\"batch\":%d,\"threads\":%d,\"seconds_best_per_shape\":%.6f,"
+           "\"seconds_1thread\":%.6f,\"seconds_2threads\":%.6f,\"gflops\":%.2f,\"gflops_3x_forward\":%.2f,"
+           "\"events_per_s_ceiling\":%.1f,\"hepnn_split_seconds\":%.6f,\"hepnn_split_events_per_s\":%.1f}\n",
+           B, tmax, step_best, step_t[1], step_t[2], step_flops / step_best * 1e-9, 3 * fwd * B / step_best * 1e-9,
+           B / step_best, split_t, B / split_t);
+    fflush(stdout);
+    free(a);
+    free(b);
+    free(c);
+    return 0;
+}
+
+/* --- ROOT into the training dataset ---------------------------------------- */
+
+static int cmd_root(const opts *o)
+{
+    static const char *names[F + 1];
+    static char buf[F + 1][8];
+    hn_root_wbranch br[F + 1];
+    for (int i = 0; i <= F; i++) {
+        snprintf(buf[i], sizeof buf[i], i < F ? "f%02d" : "label", i);
+        names[i] = buf[i];
+        br[i] = (hn_root_wbranch){names[i], HN_ROOT_T_F32, 1, NULL};
+    }
+    hn_error err = {0};
+    double t0 = now();
+    hn_root_writer *w;
+    if (hn_root_writer_open(o->file, "events", br, F + 1, 1, &w, &err))
+        die(o->file, &err);
+    const int64_t chunk = 1 << 16;
+    float *x = xmalloc(sizeof(float) * (size_t)(chunk * F)), *y = xmalloc(sizeof(float) * (size_t)chunk);
+    float *cols[F + 1];
+    for (int i = 0; i <= F; i++)
+        cols[i] = xmalloc(sizeof(float) * (size_t)chunk);
+    hn_rng r;
+    hn_rng_seed(&r, o->seed);
+    for (int64_t at = 0; at < o->n; at += chunk) {
+        int64_t k = o->n - at < chunk ? o->n - at : chunk;
+        for (int64_t e = 0; e < k; e++)
+            y[e] = (float)hl_event(&r, x + e * F);
+        for (int64_t e = 0; e < k; e++) {
+            for (int i = 0; i < F; i++)
+                cols[i][e] = x[e * F + i];
+            cols[F][e] = y[e];
+        }
+        if (hn_root_writer_append(w, k, (const void *const *)cols, &err))
+            die(o->file, &err);
+    }
+    if (hn_root_writer_close(w, &err))
+        die(o->file, &err);
+    double t_write = now() - t0;
+    FILE *fp = fopen(o->file, "rb");
+    double file_mb = 0;
+    if (fp) {
+        fseek(fp, 0, SEEK_END);
+        file_mb = (double)ftell(fp) / 1e6;
+        fclose(fp);
+    }
+    char source[1100];
+    snprintf(source, sizeof source, "%s:events", o->file);
+    const char *sources[1] = {source};
+    hn_data_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.task = HN_TASK_BINARY;
+    spec.sources = sources;
+    spec.n_sources = 1;
+    spec.label = "label";
+    spec.variables = names;
+    spec.n_variables = F;
+    double rss0 = peak_rss_mb();
+    t0 = now();
+    hn_data d;
+    if (hn_data_load(&spec, &d, &err))
+        die("data_load", &err);
+    double t = now() - t0;
+    double mb = (double)o->n * (F + 1) * 4 / 1e6;
+    printf("{\"bench\":\"hepnn_root_dataset\",\"entries\":%lld,\"branches\":%d,\"file_mb\":%.1f,\"write_seconds\":%.2f,"
+           "\"seconds\":%.3f,\"events_per_s\":%.1f,\"mb_per_s\":%.1f,\"file_mb_per_s\":%.1f,\"dataset_mb\":%.1f,"
+           "\"peak_rss_mb\":%.1f,\"rss_before_mb\":%.1f}\n",
+           (long long)o->n, F + 1, file_mb, t_write, t, (double)d.all.n / t, mb / t, file_mb / t,
+           (double)d.all.n * F * 4 / 1e6, peak_rss_mb(), rss0);
+    fflush(stdout);
+    hn_data_free(&d);
+    if (!o->keep)
+        remove(o->file);
+    free(x);
+    free(y);
+    for (int i = 0; i <= F; i++)
+        free(cols[i]);
+    return 0;
+}
+
+/* --- scaling ------------------------------------------------------------------ */
+
+static int cmd_scale(const opts *o)
+{
+    hn_dataset d;
+    generate(o->n, o->seed, &d);
+    double rss_data = peak_rss_mb();
+    hn_model *m = mlp(1);
+    hn_train_result r;
+    double s = train_epochs(m, &d, o->batch, 1, &r);
+    printf("{\"bench\":\"hepnn_scale\",\"events\":%lld,\"batch\":%lld,\"threads\":%d,\"seconds\":%.3f,"
+           "\"events_per_s\":%.1f,\"peak_rss_mb\":%.1f,\"data_mb\":%.1f,\"rss_after_data_mb\":%.1f}\n",
+           (long long)o->n, (long long)o->batch, o->threads, s, (double)o->n / s, peak_rss_mb(),
+           (double)o->n * (F + 1) * 4 / 1e6, rss_data);
+    fflush(stdout);
+    hn_train_result_free(&r);
+    hn_model_free(m);
+    hn_dataset_free(&d);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: hepnn_bench gen|train|infer|sgemm|root|scale [options]\n");
+        return 2;
+    }
+    opts o = {.data = "bench-data/higgs_like", .out = "bench-data/higgs_like", .file = "bench-data/bench.root",
+              .n = 0, .batch = 256, .big = 10000, .reps = 3, .big_reps = 50, .calls = 10000, .threads = 2,
+              .seed = 1};
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) {
+            fprintf(stderr, "hepnn_bench: %s needs a value\n", a);
+            return 2;
+        }
+        i++;
+        if (!strcmp(a, "--data"))
+            o.data = v;
+        else if (!strcmp(a, "--out"))
+            o.out = v;
+        else if (!strcmp(a, "--file"))
+            o.file = v;
+        else if (!strcmp(a, "--n"))
+            o.n = (int64_t)atof(v);
+        else if (!strcmp(a, "--batch"))
+            o.batch = atoll(v);
+        else if (!strcmp(a, "--big"))
+            o.big = (int64_t)atof(v);
+        else if (!strcmp(a, "--reps"))
+            o.reps = atoi(v);
+        else if (!strcmp(a, "--big-reps"))
+            o.big_reps = atoi(v);
+        else if (!strcmp(a, "--calls"))
+            o.calls = (int)atof(v);
+        else if (!strcmp(a, "--threads"))
+            o.threads = atoi(v);
+        else if (!strcmp(a, "--blas-threads"))
+            o.blas_threads = atoi(v);
+        else if (!strcmp(a, "--seed"))
+            o.seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--keep"))
+            o.keep = atoi(v);
+        else {
+            fprintf(stderr, "hepnn_bench: unknown option %s\n", a);
+            return 2;
+        }
+    }
+    if (o.batch < 1 || o.reps < 1 || o.big < 1 || o.big_reps < 1 || o.calls < 1 || o.threads < 1) {
+        fprintf(stderr, "hepnn_bench: sizes must be positive\n");
+        return 2;
+    }
+    if (o.blas_threads < 1)
+        o.blas_threads = o.threads;
+    hn_threads_set(o.threads, o.blas_threads, NULL);
+    const char *c = argv[1];
+    if (!strcmp(c, "gen"))
+        return o.n > 0 ? cmd_gen(&o) : 2;
+    if (!strcmp(c, "train"))
+        return cmd_train(&o);
+    if (!strcmp(c, "infer"))
+        return cmd_infer(&o);
+    if (!strcmp(c, "sgemm"))
+        return cmd_sgemm(&o);
+    if (!strcmp(c, "root"))
+        return o.n > 0 ? cmd_root(&o) : 2;
+    if (!strcmp(c, "scale"))
+        return o.n > 0 ? cmd_scale(&o) : 2;
+    fprintf(stderr, "hepnn_bench: unknown command %s\n", c);
+    return 2;
+}

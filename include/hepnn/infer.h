@@ -1,0 +1,56 @@
+/* hepnn — a compiled sequential model for fast inference.
+ *
+ * Triggers and reconstruction code call a network one event at a time, where
+ * the graph's bookkeeping (shape inference, node walks, one pass per op) costs
+ * more than the arithmetic. hn_model_compile_inference() turns a trained model
+ * into a flat list of stages with no graph: input standardisation, dense
+ * layers whose activation is applied as the products are stored, batch
+ * normalisation folded into the preceding dense layer (evaluation mode: the
+ * running statistics), dropout removed (the identity in evaluation). Weights
+ * are laid out in panels of 64 outputs so a matrix-vector product streams
+ * through memory with the machine's vector registers, skipping inputs that
+ * are exactly zero (after ReLU, about half).
+ *
+ * The outputs equal hn_model_predict()'s up to float rounding (the sums run in
+ * another order). The object is a snapshot: later changes to the model's
+ * weights do not reach it. It owns a workspace, so one object must not be run
+ * from two threads at once: compile one per thread. */
+#ifndef HEPNN_INFER_H
+#define HEPNN_INFER_H
+
+#include <stdint.h>
+
+#include "hepnn/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct hn_infer hn_infer;
+
+/* Compiles m (binary, multi-class or regression; every hidden layer kind)
+ * into *out, which the caller frees with hn_infer_free. Returns HN_ERR_ARG
+ * for NULL arguments, HN_ERR_UNSUPPORTED if the model has a tensor this path
+ * does not know, HN_ERR_NOMEM. */
+hn_status hn_model_compile_inference(hn_model *m, hn_infer **out, hn_error *err);
+void hn_infer_free(hn_infer *inf);
+
+/* Features in, outputs out (the model's n_inputs and n_outputs). */
+int hn_infer_n_inputs(const hn_infer *inf);
+int hn_infer_n_outputs(const hn_infer *inf);
+
+/* One event: x (n_inputs) raw features -> out (n_outputs): probabilities for
+ * classification, values for regression, as hn_model_predict. Allocates
+ * nothing and takes no lock. HN_ERR_ARG if a pointer is NULL. */
+hn_status hn_infer_run(hn_infer *inf, const float *x, float *out);
+
+/* n events: x (n, n_inputs) -> out (n, n_outputs), row-major, through
+ * matrix-matrix products (OpenBLAS, its thread count) in blocks of rows held
+ * in the object's workspace: no allocation. HN_ERR_ARG for NULL pointers or
+ * n < 0. */
+hn_status hn_infer_run_batch(hn_infer *inf, const float *x, int64_t n, float *out, hn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
