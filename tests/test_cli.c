@@ -5,51 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "harness.h"
 #include "hepnn/csv.h"
 #include "hepnn/root.h"
-
-static char tmp[256];
-
-/* Runs a command line with output into tmp/out.txt; returns the exit code. */
-static int run(const char *fmt, const char *a, const char *b)
-{
-    char cmd[4096], line[3000];
-    snprintf(line, sizeof line, fmt, a ? a : "", b ? b : "");
-    snprintf(cmd, sizeof cmd, "cd '%s' && %s > out.txt 2>&1", tmp, line);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static char *slurp(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmp, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
-/* The number after "key": in a JSON text (NaN if absent or null). */
-static double json_num(const char *text, const char *key)
-{
-    char pat[128];
-    snprintf(pat, sizeof pat, "\"%s\": ", key);
-    const char *p = text ? strstr(text, pat) : NULL;
-    if (!p)
-        return NAN;
-    p += strlen(pat);
-    if (*p == '{')
-        p = strchr(p, ':') + 2; /* the first member of an object */
-    char *end;
-    double v = strtod(p, &end);
-    return end == p ? NAN : v;
-}
 
 TEST(demo_train_eval_apply_info)
 {

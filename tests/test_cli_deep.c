@@ -8,42 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "harness.h"
 #include "hepnn/augment.h"
 #include "hepnn/npy.h"
-
-static char tmp[256];
-
-static int run(const char *fmt, const char *a)
-{
-    char cmd[4096], line[3000];
-    snprintf(line, sizeof line, fmt, a ? a : "");
-    snprintf(cmd, sizeof cmd, "cd '%s' && %s > out.txt 2>&1", tmp, line);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static char *slurp(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmp, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
-static double json_num(const char *text, const char *key)
-{
-    char pat[128];
-    snprintf(pat, sizeof pat, "\"%s\": ", key);
-    const char *p = text ? strstr(text, pat) : NULL;
-    return p ? strtod(p + strlen(pat), NULL) : NAN;
-}
 
 static void write_file(const char *name, const char *text)
 {
@@ -124,7 +92,7 @@ TEST(cnn_on_jet_images)
              "  augment:\n    image: {shape: [1, %d, %d], flip_h: 0.5, flip_v: 0.5}\n",
              vars, PIX, PIX, PIX, PIX);
     write_file("cnn.yaml", cfg);
-    int rc = run(HN_HEPNN " train cnn.yaml -o cnn", NULL);
+    int rc = run(HN_HEPNN " train cnn.yaml -o cnn", NULL, NULL);
     char *log = slurp("out.txt");
     CHECK_MSG(rc == 0, "train failed: %s", log ? log : "");
     CHECK_MSG(log && strstr(log, "(B, 4, 10, 10)") && strstr(log, "(B, 4, 5, 5)") && strstr(log, "(B, 6, 3, 3)"),
@@ -132,10 +100,10 @@ TEST(cnn_on_jet_images)
     double auc = json_num(slurp("cnn/summary.json"), "test_auc");
     CHECK_MSG(auc > 0.9, "CNN test AUC %g", auc);
     /* eval on the configuration reproduces the test figures; apply scores every image */
-    CHECK(run(HN_HEPNN " eval cnn/model.hnn cnn/config.yaml --json", NULL) == 0);
+    CHECK(run(HN_HEPNN " eval cnn/model.hnn cnn/config.yaml --json", NULL, NULL) == 0);
     double again = json_num(slurp("out.txt"), "auc");
     CHECK_MSG(fabs(again - auc) < 1e-6, "eval AUC %g, training's %g", again, auc);
-    CHECK(run(HN_HEPNN " apply cnn/model.hnn two.npy -o scores.csv", NULL) == 0);
+    CHECK(run(HN_HEPNN " apply cnn/model.hnn two.npy -o scores.csv", NULL, NULL) == 0);
     char *csv = slurp("scores.csv");
     int lines = 0;
     for (const char *p = csv; p && *p; p++)
@@ -148,24 +116,24 @@ TEST(lstm_on_muon_lists)
     char cmd[1024];
     snprintf(cmd, sizeof cmd, HN_HEPNN " train '%s/../../examples/particle_lstm.yaml' train.epochs=4 -o lstm",
              HN_TEST_DATA);
-    int rc = run("%s", cmd);
+    int rc = run("%s", cmd, NULL);
     char *log = slurp("out.txt");
     CHECK_MSG(rc == 0, "train failed: %s", log ? log : "");
     CHECK_MSG(log && strstr(log, "sequence") && strstr(log, "(B, 4, 5)") && strstr(log, "bi-lstm"), "summary: %s",
               log ? log : "");
     double auc = json_num(slurp("lstm/summary.json"), "test_auc");
     CHECK_MSG(auc > 0.9, "LSTM test AUC %g", auc);
-    CHECK(run(HN_HEPNN " eval lstm/model.hnn lstm/config.yaml --json", NULL) == 0);
+    CHECK(run(HN_HEPNN " eval lstm/model.hnn lstm/config.yaml --json", NULL, NULL) == 0);
     double again = json_num(slurp("out.txt"), "auc");
     CHECK_MSG(fabs(again - auc) < 1e-6, "eval AUC %g, training's %g", again, auc);
-    CHECK(run(HN_HEPNN " apply lstm/model.hnn tests/data/root/uproot-HZZ.root:events -o mu.csv", NULL) == 0);
+    CHECK(run(HN_HEPNN " apply lstm/model.hnn tests/data/root/uproot-HZZ.root:events -o mu.csv", NULL, NULL) == 0);
     char *csv = slurp("mu.csv");
     int lines = 0;
     for (const char *p = csv; p && *p; p++)
         lines += *p == '\n';
     CHECK_MSG(lines == 2421 + 1, "%d lines in mu.csv", lines);
     /* the mask columns are not standardised */
-    CHECK(run(HN_HEPNN " info lstm/model.hnn", NULL) == 0);
+    CHECK(run(HN_HEPNN " info lstm/model.hnn", NULL, NULL) == 0);
     log = slurp("out.txt");
     CHECK_MSG(log && strstr(log, "muons.mask[3]                                 0              1"), "%s",
               log ? log : "");
@@ -180,7 +148,7 @@ static void bad(const char *layers, const char *msg)
              "network:\n  layers:\n%s",
              layers);
     write_file("bad.yaml", text);
-    int rc = run(HN_HEPNN " train bad.yaml -o bad --quiet", NULL);
+    int rc = run(HN_HEPNN " train bad.yaml -o bad --quiet", NULL, NULL);
     char *out = slurp("out.txt");
     CHECK_MSG(rc == 2, "exit %d: %s", rc, out ? out : "");
     CHECK_MSG(out && strstr(out, msg), "'%s' not in: %s", msg, out ? out : "");
