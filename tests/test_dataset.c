@@ -9,6 +9,7 @@
 #include "hepnn/dataset.h"
 #include "hepnn/npy.h"
 #include "hepnn/root.h"
+#include "hepnn/root_write.h"
 
 #define ZMUMU HN_TEST_DATA "/root/uproot-Zmumu.root:events"
 #define HZZ HN_TEST_DATA "/root/uproot-HZZ.root:events"
@@ -249,7 +250,7 @@ TEST(jet_images_as_inputs)
     hn_data_free(&d);
 }
 
-/* The same events as ROOT (read), CSV and NPY give identical arrays. */
+/* The same events as ROOT (ROOT's file and hepnn's), CSV and NPY give identical arrays. */
 TEST(same_events_from_every_source_type)
 {
     const char *names[] = {"E1", "px1", "py1", "M"};
@@ -278,6 +279,31 @@ TEST(same_events_from_every_source_type)
     snprintf(npy, sizeof npy, "%s/z.npy", tmpdir);
     CHECK_OK(hn_csv_write(csv, cc, 4, n, ',', &err), &err);
     CHECK_OK(hn_npy_write(npy, HN_NPY_F8, 2, (int64_t[]){n, 4}, mat, &err), &err);
+    /* and as ROOT again, with hepnn's writer */
+    char root[512];
+    snprintf(root, sizeof root, "%s/z.root", tmpdir);
+    hn_root_wbranch wb[4];
+    const void *wcols[4];
+    for (int j = 0; j < 4; j++) {
+        wb[j] = (hn_root_wbranch){names[j], HN_ROOT_T_F64, 1, NULL};
+        wcols[j] = cols[j];
+    }
+    hn_root_writer *w = NULL;
+    CHECK_OK(hn_root_writer_open(root, "z", wb, 4, 6, &w, &err), &err);
+    if (w) {
+        CHECK_OK(hn_root_writer_append(w, n, wcols, &err), &err);
+        CHECK_OK(hn_root_writer_close(w, &err), &err);
+    }
+    char root_spec[600];
+    snprintf(root_spec, sizeof root_spec, "%s:z", root);
+    const char *root_src[] = {root_spec};
+    hn_data_spec s4 = s;
+    s4.sources = root_src;
+    hn_data r4;
+    CHECK_OK(hn_data_load(&s4, &r4, &err), &err);
+    CHECK(r4.all.n == n && !memcmp(a.all.x, r4.all.x, sizeof(float) * (size_t)(3 * n)) &&
+          !memcmp(a.all.y, r4.all.y, sizeof(float) * (size_t)n));
+    hn_data_free(&r4);
     const char *csv_src[] = {csv}, *npy_src[] = {npy};
     const char *npy_vars[] = {"c0", "c1", "c2"};
     hn_data_spec s2 = s, s3 = s;
