@@ -98,11 +98,15 @@ typedef struct hn_data_spec {
     uint64_t seed;
 
     int64_t max_entries;   /* per source, 0 = all */
-    int64_t chunk_entries; /* entries read at a time, 0 = 1 << 20 */
+    int64_t chunk_entries; /* entries read at a time, 0 = HN_DATA_CHUNK_DEFAULT */
     int64_t first_entry;   /* per source: read entries [first_entry, first_entry + max_entries) */
     unsigned keep_parts;   /* bit (1 << HN_PART_*) set: keep those events only; 0 = all */
     int allow_empty;       /* a selection may keep no event (a window of a stream) */
 } hn_data_spec;
+
+/* Entries read at a time by default: 2^18 keeps the columns of one chunk to
+ * about 2 MB per branch while baskets cut at chunk edges are rarely read twice. */
+#define HN_DATA_CHUNK_DEFAULT (1 << 18)
 
 enum { HN_PART_TRAIN = 0, HN_PART_VAL = 1, HN_PART_TEST = 2 };
 

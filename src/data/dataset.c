@@ -308,7 +308,7 @@ static hn_status read_source(builder *b, hn_source *src, int src_index, int cls,
         first = total;
     if (s->max_entries > 0 && s->max_entries < total - first)
         total = first + s->max_entries;
-    int64_t chunk = s->chunk_entries > 0 ? s->chunk_entries : (1 << 20);
+    int64_t chunk = s->chunk_entries > 0 ? s->chunk_entries : HN_DATA_CHUNK_DEFAULT;
     int F = b->n_features, T = b->n_targets, S = s->n_spectators;
     double *buf = malloc(sizeof(double) * (size_t)chunk * (size_t)(8 + s->n_variables + T + S));
     hn_status st = buf ? HN_OK : hn_error_set(err, HN_ERR_NOMEM, "dataset: out of memory");
@@ -689,7 +689,7 @@ hn_status hn_data_load(const hn_data_spec *spec, hn_data *out, hn_error *err)
     }
     for (int k = 0; k < spec->n_images; k++)
         b.n_features += (int)(spec->images[k].opts.n_eta * spec->images[k].opts.n_phi);
-    int64_t chunk = spec->chunk_entries > 0 ? spec->chunk_entries : (1 << 20);
+    int64_t chunk = spec->chunk_entries > 0 ? spec->chunk_entries : HN_DATA_CHUNK_DEFAULT;
     int nj = spec->n_jagged;
     b.imgv = calloc((size_t)(3 * spec->n_images + 1), sizeof(double *));
     b.imgo = calloc((size_t)(3 * spec->n_images + 1), sizeof(int64_t *));
