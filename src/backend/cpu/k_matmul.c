@@ -18,28 +18,11 @@
 #include <omp.h>
 
 #include "backend/cpu/cpu.h"
+#include "core/matmul_dims.h"
 
 /* A product is split when it has at least this many multiply-adds. */
 #define MM_SPLIT_MIN (1 << 21)
 
-typedef struct {
-    int ta, tb;
-    int m, n, k, lda, ldb;
-} mm_dims;
-
-static mm_dims dims(const hn_tensor *y)
-{
-    const hn_tensor *a = y->src[0];
-    mm_dims d;
-    d.ta = (int)y->ip[0];
-    d.tb = (int)y->ip[1];
-    d.n = (int)y->shape[y->ndim - 1];
-    d.m = (int)(hn_numel(y) / (d.n > 0 ? d.n : 1));
-    d.k = (int)(d.ta ? a->shape[0] : a->shape[a->ndim - 1]);
-    d.lda = d.ta ? d.m : d.k;
-    d.ldb = d.tb ? d.k : d.n;
-    return d;
-}
 
 static inline CBLAS_TRANSPOSE tr(int t) { return t ? CblasTrans : CblasNoTrans; }
 
@@ -97,7 +80,7 @@ hn_status hn_cpu_matmul_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
 {
     (void)g;
     (void)err;
-    mm_dims d = dims(y);
+    mm_dims d = hn_matmul_dims(y);
     if (d.m == 0 || d.n == 0)
         return HN_OK;
     hn_cpu_sgemm(d.ta, d.tb, d.m, d.n, d.k, 1.0f, y->src[0]->data, d.lda, y->src[1]->data, d.ldb, 0.0f, y->data,
@@ -109,7 +92,7 @@ hn_status hn_cpu_matmul_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
 {
     (void)g;
     (void)err;
-    mm_dims d = dims(y);
+    mm_dims d = hn_matmul_dims(y);
     const float *a = y->src[0]->data, *b = y->src[1]->data, *dy = y->grad;
     float *da = hn_src_grad(y, 0), *db = hn_src_grad(y, 1);
     if (d.m == 0 || d.n == 0 || d.k == 0)

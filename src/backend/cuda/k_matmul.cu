@@ -4,25 +4,8 @@
 // leading dimension, so row-major C = op(A)·op(B) is column-major
 // Cᵀ = op(B)ᵀ·op(A)ᵀ: the operands swap places, the transposition flags do not.
 #include "backend/cuda/k_common.cuh"
+#include "core/matmul_dims.h"
 
-typedef struct {
-    int ta, tb;
-    int m, n, k, lda, ldb;
-} mm_dims;
-
-static mm_dims dims(const hn_tensor *y)
-{
-    const hn_tensor *a = y->src[0];
-    mm_dims d;
-    d.ta = (int)y->ip[0];
-    d.tb = (int)y->ip[1];
-    d.n = (int)y->shape[y->ndim - 1];
-    d.m = (int)(hn_numel(y) / (d.n > 0 ? d.n : 1));
-    d.k = (int)(d.ta ? a->shape[0] : a->shape[a->ndim - 1]);
-    d.lda = d.ta ? d.m : d.k;
-    d.ldb = d.tb ? d.k : d.n;
-    return d;
-}
 
 static inline cublasOperation_t tr(int t) { return t ? CUBLAS_OP_T : CUBLAS_OP_N; }
 
@@ -38,7 +21,7 @@ static hn_status gemm_rm(hn_graph *g, int ta, int tb, int m, int n, int k, const
 
 extern "C" hn_status hn_cuda_matmul_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
 {
-    mm_dims d = dims(y);
+    mm_dims d = hn_matmul_dims(y);
     if (d.m == 0 || d.n == 0)
         return HN_OK;
     if (d.k == 0)
@@ -51,7 +34,7 @@ extern "C" hn_status hn_cuda_matmul_fwd(hn_graph *g, hn_tensor *y, hn_error *err
 
 extern "C" hn_status hn_cuda_matmul_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
 {
-    mm_dims d = dims(y);
+    mm_dims d = hn_matmul_dims(y);
     const float *a = y->src[0]->data, *b = y->src[1]->data, *dy = y->grad;
     float *da = hn_src_grad(y, 0), *db = hn_src_grad(y, 1);
     if (d.m == 0 || d.n == 0 || d.k == 0)
