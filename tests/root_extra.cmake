@@ -22,7 +22,7 @@ find_program(HEPNN_CLANG clang)
 if(HEPNN_CLANG)
   add_test(NAME root_fuzz
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/run.sh ${CMAKE_SOURCE_DIR}
-                   ${CMAKE_BINARY_DIR}/fuzz 30)
+                   ${CMAKE_BINARY_DIR}/fuzz 12000 1)
   set_tests_properties(root_fuzz PROPERTIES TIMEOUT 900 ENVIRONMENT "CLANG=${HEPNN_CLANG}")
 endif()
 add_test(NAME root_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli_root.sh $<TARGET_FILE:hepnn>

@@ -275,7 +275,8 @@ static hn_status load_basket(const hn_root_tree *t, const rt_branch *b, const br
             if (grow((void **)&s->offs, &s->offs_cap, (size_t)(nev ? nev : 1), sizeof(int32_t)))
                 return hn_error_set(err, HN_ERR_NOMEM, "out of memory");
             for (int32_t i = 0; i < nev; i++)
-                s->offs[i] = (int32_t)rt_be32(d->data + d->border + 4 + 4 * (size_t)i) - k.keylen;
+                s->offs[i] = rt_entry_offset((int32_t)rt_be32(d->data + d->border + 4 + 4 * (size_t)i),
+                                              k.keylen);
             d->offsets = s->offs;
         }
     }

@@ -81,6 +81,15 @@ static inline uint64_t rt_u64(rt_cur *c)
 }
 static inline int16_t rt_i16(rt_cur *c) { return (int16_t)rt_u16(c); }
 static inline int32_t rt_i32(rt_cur *c) { return (int32_t)rt_u32(c); }
+/* An entry offset from a basket's offset table, made relative to the basket's
+ * data (the table counts from the start of the key). A raw value that does
+ * not give a position in int32 range becomes -1, which every reader refuses
+ * as out of the basket; the file's value is never trusted. */
+static inline int32_t rt_entry_offset(int32_t raw, int16_t keylen)
+{
+    int64_t v = (int64_t)raw - keylen;
+    return v < 0 || v > INT32_MAX ? -1 : (int32_t)v;
+}
 static inline int64_t rt_i64(rt_cur *c) { return (int64_t)rt_u64(c); }
 
 static inline void rt_skip(rt_cur *c, size_t n)

@@ -421,7 +421,7 @@ static void parse_objarray(pctx *p, int kind, int bi)
                     return;
                 }
                 for (int32_t j = 0; j < m; j++)
-                    e.offsets[j] = rt_i32(&p->c) - k.keylen;
+                    e.offsets[j] = rt_entry_offset(rt_i32(&p->c), k.keylen);
                 e.noffsets = m;
                 if (flag > 20 && flag < 40) {
                     int32_t d = rt_i32(&p->c);
