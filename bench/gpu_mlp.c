@@ -6,6 +6,11 @@
  * device into the network's inputs. Training and inference run as captured
  * plans (CUDA graphs); "eager" figures run the same calls without capture.
  *
+ * The compiled-inference figures ("compiled") run the same network as an
+ * hn_model compiled with hn_model_compile_inference and moved to the device
+ * (hn_infer_set_device): one kernel per event, cuBLASLt with fused bias and
+ * ReLU per batch.
+ *
  * Built with the library (build/bench/gpu_mlp); tools/gpu_check.sh runs it:
  *   build/bench/gpu_mlp [cuda|cpu] [seconds per figure]
  */
@@ -17,6 +22,8 @@
 #include <time.h>
 
 #include "hepnn/device.h"
+#include "hepnn/infer.h"
+#include "hepnn/model.h"
 #include "hepnn/ops.h"
 
 enum { F = 28, H = 300, NDATA = 1 << 17 };
@@ -175,6 +182,86 @@ static double single_latency(bench *b, int capture)
     return lat[N / 2];
 }
 
+/* Mean loss over the last 100 of `steps` training steps at batch 256 from the
+ * fresh initialisation: the quality check beside the speed (the same number of
+ * steps as bench/gpu_mlp_torch.py, whatever the speed of each). */
+static double loss_after(bench *b, int steps)
+{
+    hn_error err = {0};
+    hn_graph_set_training(b->g, 1);
+    if (hn_graph_set_batch(b->g, 256, &err))
+        die("set_batch", &err);
+    double sum = 0;
+    for (int k = 0; k < steps; k++) {
+        feed(b, 256, k, &err);
+        if (hn_plan_run(b->train, &err))
+            die("train", &err);
+        if (k >= steps - 100) {
+            float l;
+            if (hn_tensor_get(b->loss, &l, 1, &err))
+                die("loss", &err);
+            sum += l;
+        }
+    }
+    return sum / 100.0;
+}
+
+/* The same network as a compiled model on the device: median single-event
+ * latency and events/s at batch 10^5 (inputs and outputs in device memory),
+ * with the given hn_infer_set_device flags. */
+static void compiled_figures(bench *b, unsigned flags, const char *tag, double secs)
+{
+    hn_error err = {0};
+    hn_layer_spec l[6];
+    for (int i = 0; i < 3; i++) {
+        l[2 * i] = (hn_layer_spec){.kind = HN_LAYER_DENSE, .units = H, .init = HN_INIT_HE_UNIFORM};
+        l[2 * i + 1] = (hn_layer_spec){.kind = HN_LAYER_ACTIVATION, .act = HN_ACT_RELU};
+    }
+    hn_model_spec spec = {F, 1, HN_TASK_BINARY, 6, l, 4};
+    hn_model *m;
+    hn_infer *inf;
+    if (hn_model_new(&m, &spec, &err) || hn_model_compile_inference(m, &inf, &err) ||
+        hn_infer_set_device(inf, HN_DEVICE_CUDA, flags, &err))
+        die("compiled inference", &err);
+    if (!flags) {
+        enum { N = 3000 };
+        static double lat[N];
+        float x[F], z;
+        for (int j = 0; j < F; j++)
+            x[j] = 0.1f * (float)j;
+        for (int i = -50; i < N; i++) {
+            double t0 = now();
+            x[0] = (float)i * 1e-3f;
+            if (hn_infer_run(inf, x, &z))
+                die("compiled inference, one event", &err);
+            if (i >= 0)
+                lat[i] = now() - t0;
+        }
+        qsort(lat, N, sizeof lat[0], cmp_double);
+        printf("infer1_compiled_latency_us %.2f\n", 1e6 * lat[N / 2]);
+    }
+    const int64_t bs = 100000;
+    hn_tensor *out = hn_state(b->data, tag, 2, (int64_t[]){bs, 1});
+    if (!out)
+        die("output buffer", &err);
+    const float *xd = hn_tensor_data(b->dx);
+    float *od = hn_tensor_data(out);
+    for (int k = 0; k < 3; k++)
+        if (hn_infer_run_batch_device(inf, xd, bs, od, &err))
+            die("compiled inference, batch", &err);
+    int64_t runs = 0;
+    double t0 = now(), t1 = t0;
+    while (t1 - t0 < secs) {
+        for (int i = 0; i < 10; i++, runs++)
+            if (hn_infer_run_batch_device(inf, xd, bs, od, &err))
+                die("compiled inference, batch", &err);
+        t1 = now();
+    }
+    printf("infer_%s_events_per_s_b100000 %.0f\n", tag, (double)runs * (double)bs / (t1 - t0));
+    hn_infer_free(inf);
+    hn_model_free(m);
+}
+
 /* Inference events per second at batch 10^5 (inputs already on the device). */
 static double batch_inference_rate(bench *b, double secs)
 {
@@ -220,6 +307,7 @@ int main(int argc, char **argv)
     /* training FLOPs per event: forward 2·Σ in·out, backward twice that
      * (weight and input gradients; none for the inputs of the first layer) */
     const double fwd = 2.0 * (F * H + H * H + H * H + H * 1), flops = fwd + 2.0 * fwd - 2.0 * F * H;
+    printf("loss_2000_steps_b256 %.4f\n", loss_after(&b, 2000));
     double loss = 0;
     static const int64_t sizes[3] = {256, 1024, 8192};
     for (int i = 0; i < 3; i++) {
@@ -238,6 +326,11 @@ int main(int argc, char **argv)
     printf("infer1_latency_us %.2f\n", 1e6 * single_latency(&b, 1));
     printf("infer1_eager_latency_us %.2f\n", 1e6 * single_latency(&b, 0));
     printf("infer_events_per_s_b100000 %.0f\n", batch_inference_rate(&b, secs));
+    if (dev == HN_DEVICE_CUDA) {
+        compiled_figures(&b, 0, "compiled", secs);
+        compiled_figures(&b, HN_INFER_AUTOTUNE, "compiled_autotuned", secs);
+        compiled_figures(&b, HN_INFER_TF32 | HN_INFER_AUTOTUNE, "compiled_tf32", secs);
+    }
     hn_plan_free(b.train);
     hn_plan_free(b.infer);
     hn_optim_free(b.opt);

@@ -59,6 +59,19 @@ def main():
             batch = min(batch * 2, 1024)
         return steps * bs / (t1 - t0), float(loss)
 
+    # the quality check: mean loss of the last 100 of 2000 steps at batch 256 from the fresh model
+    model.train()
+    losses = []
+    for k in range(2000):
+        r = (k % (NDATA // 256)) * 256
+        opt.zero_grad(set_to_none=True)
+        loss = lossf(model(x[r:r + 256]), t[r:r + 256])
+        loss.backward()
+        opt.step()
+        if k >= 1900:
+            losses.append(float(loss))
+    print(f"torch_loss_2000_steps_b256 {sum(losses) / len(losses):.4f}")
+
     fwd = 2.0 * (F * H + H * H + H * H + H)
     flops = fwd + 2.0 * fwd - 2.0 * F * H
     for bs in (256, 1024, 8192):
@@ -92,6 +105,19 @@ def main():
             torch.cuda.synchronize()
             t1 = time.perf_counter()
         print(f"torch_infer_events_per_s_b100000 {runs * 100000 / (t1 - t0):.0f}")
+        torch.backends.cuda.matmul.allow_tf32 = True
+        for _ in range(5):
+            model(xb)
+        torch.cuda.synchronize()
+        runs, t0 = 0, time.perf_counter()
+        t1 = t0
+        while t1 - t0 < secs:
+            for _ in range(10):
+                model(xb)
+                runs += 1
+            torch.cuda.synchronize()
+            t1 = time.perf_counter()
+        print(f"torch_infer_tf32_events_per_s_b100000 {runs * 100000 / (t1 - t0):.0f}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: hepnn demo [-o OUTDIR] [--events N] [--epochs N]\n\n"
+            "usage: hepnn demo [-o OUTDIR] [--events N] [--epochs N] [--device cpu|cuda]\n\n"
             "Generates a HIGGS-like physics toy (a 125 GeV h -> b b with a W against a b b continuum,\n"
             "with detector smearing), writes it to ROOT files, trains a deep network on the low-level\n"
             "features alone and on low- plus high-level features, and writes reports, models and the\n"
@@ -26,7 +26,8 @@ static void usage(FILE *out)
             "at most N epochs (default 12; early stopping after 4 without improvement).\n\n"
             "examples:\n"
             "  hepnn demo\n"
-            "  hepnn demo -o /tmp/demo --events 10000 --epochs 3\n");
+            "  hepnn demo -o /tmp/demo --events 10000 --epochs 3\n"
+            "  hepnn demo --device cuda\n");
 }
 
 static hn_status write_sample(const char *path, int64_t n, int signal, uint64_t seed, hn_error *err)
@@ -63,13 +64,14 @@ static hn_status write_sample(const char *path, int64_t n, int signal, uint64_t 
 }
 
 /* The configuration of one run: the features 0 .. n_features-1. */
-static char *config(const char *dir, int n_features, int epochs)
+static char *config(const char *dir, int n_features, int epochs, const char *device)
 {
     hn_text t = {0};
-    hn_text_printf(&t, "task: binary\nseed: 1\ndata:\n  classes:\n"
-                       "    - {name: signal, sources: [\"%s/data/signal.root:events\"]}\n"
-                       "    - {name: background, sources: [\"%s/data/background.root:events\"]}\n"
-                       "  variables: [",
+    hn_text_printf(&t, "task: binary\nseed: 1\ndevice: %s\ndata:\n  classes:\n", device);
+    hn_text_printf(&t,
+                   "    - {name: signal, sources: [\"%s/data/signal.root:events\"]}\n"
+                   "    - {name: background, sources: [\"%s/data/background.root:events\"]}\n"
+                   "  variables: [",
                    dir, dir);
     for (int f = 0; f < n_features; f++)
         hn_text_printf(&t, "%s%s", f ? ", " : "", hn_toy_feature_names[f]);
@@ -86,6 +88,7 @@ int hn_cmd_demo(int argc, char **argv)
     const char *outdir = "hepnn-demo";
     long long events = 60000;
     int epochs = 12;
+    const char *device = "cpu";
     for (int i = 1; i < argc; i++) {
         if (hn_cli_is_help(argv[i])) {
             usage(stdout);
@@ -96,6 +99,11 @@ int hn_cmd_demo(int argc, char **argv)
             events = atoll(argv[++i]);
         } else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) {
             epochs = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
+            hn_device d;
+            if (hn_device_parse(argv[++i], &d, NULL))
+                return hn_cli_usage_error("demo", "--device must be cpu or cuda", NULL);
+            device = hn_device_name(d);
         } else {
             return hn_cli_usage_error("demo", "unknown argument", "see 'hepnn demo --help'");
         }
@@ -129,7 +137,7 @@ int hn_cmd_demo(int argc, char **argv)
     for (int r = 0; r < 2; r++) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%s/%s", outdir, names[r]);
-        char *cfg = config(outdir, nfeat[r], epochs);
+        char *cfg = config(outdir, nfeat[r], epochs, device);
         if (!cfg)
             return 1;
         char note[256];

@@ -76,6 +76,7 @@ static int write_summary(const char *path, const hn_run_config *cfg, const hn_tr
     hn_text_printf(&t, ",\n  \"seconds\": ");
     hn_text_json_num(&t, o->seconds);
     hn_text_printf(&t, ",\n  \"seed\": %llu", (unsigned long long)hn_config_seed(cfg));
+    hn_text_printf(&t, ",\n  \"device\": \"%s\"", hn_device_name(hn_config_train(cfg).device));
     hn_text_printf(&t, ",\n  \"versions\": {\"hepnn\": \"%s\", \"model_format\": 2}\n}\n", HEPNN_VERSION);
     int rc = t.p ? hn_write_atomic(path, t.p, t.n, err) : hn_error_set(err, HN_ERR_NOMEM, "out of memory");
     hn_text_free(&t);
@@ -154,8 +155,10 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
         fprintf(stderr, "hepnn train: %s\n", err.msg);
         return 2;
     }
-    if (!strcmp(hn_config_device(cfg), "cuda")) {
-        fprintf(stderr, "hepnn train: device cuda: this hepnn has no CUDA backend yet; use device: cpu\n");
+    hn_device dev = hn_config_train(cfg).device;
+    char dev_info[256] = "";
+    if (dev != HN_DEVICE_CPU && hn_device_check(dev, dev_info, sizeof dev_info, &err)) {
+        fprintf(stderr, "hepnn train: device %s: %s; use device: cpu\n", hn_device_name(dev), err.msg);
         hn_config_free(cfg);
         return 2;
     }
@@ -181,6 +184,8 @@ int hn_train_run(const hn_train_options *opt, hn_train_outcome *outcome)
         goto done;
     if (!opt->quiet && opt->title)
         printf("%s\n", opt->title);
+    if (!opt->quiet && dev != HN_DEVICE_CPU)
+        printf("training on %s: %s\n", hn_device_name(dev), dev_info);
     int64_t window = hn_config_stream_entries(cfg);
     if (window > 0) {
         /* streaming: validation and test events in memory, training events window by window;

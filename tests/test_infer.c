@@ -63,8 +63,66 @@ static void perturb(hn_model *m, hn_rng *rng)
     }
 }
 
+/* Largest |a − ref| in units of tol·(1 + |ref|) over n values. */
+static double worst_error(const float *a, const float *ref, int64_t n, double tol)
+{
+    double worst = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double e = fabs(a[i] - ref[i]) / (tol * (1.0 + fabs(ref[i])));
+        worst = e > worst ? e : worst;
+    }
+    return worst;
+}
+
+/* The same object moved to the GPU: one event, a batch from host memory and
+ * a batch in device memory agree with the CPU's predictions; with TF32 to
+ * its looser tolerance. Without a device, moving is refused and the object
+ * stays usable on the CPU. */
+static void check_on_gpu(const char *what, hn_infer *inf, const float *x, int64_t n, int n_in, int n_out,
+                         const float *ref)
+{
+    hn_error err = {0};
+    hn_status st = hn_infer_set_device(inf, HN_DEVICE_CUDA, 0, &err);
+    if (st) {
+        CHECK(st == HN_ERR_UNSUPPORTED || st == HN_ERR_BACKEND);
+        CHECK(hn_infer_device(inf) == HN_DEVICE_CPU);
+        float o[16];
+        CHECK(hn_infer_run(inf, x, o) == HN_OK);
+        return;
+    }
+    CHECK(hn_infer_device(inf) == HN_DEVICE_CUDA);
+    float *one = malloc(sizeof(float) * (size_t)(n * n_out)), *bat = malloc(sizeof(float) * (size_t)(n * n_out));
+    for (int64_t i = 0; i < n; i++)
+        CHECK(hn_infer_run(inf, x + i * n_in, one + i * n_out) == HN_OK);
+    CHECK_OK(hn_infer_run_batch(inf, x, n, bat, &err), &err);
+    CHECK_MSG(worst_error(one, ref, n * n_out, 2e-5) <= 1.0, "%s: GPU single events differ from predict", what);
+    CHECK_MSG(worst_error(bat, ref, n * n_out, 2e-5) <= 1.0, "%s: GPU batch differs from predict", what);
+    /* device memory in and out: two state tensors of a device graph */
+    hn_graph *g = NULL;
+    CHECK_OK(hn_graph_new_on(&g, HN_DEVICE_CUDA, 1, &err), &err);
+    hn_tensor *dx = g ? hn_state(g, "x", 2, (int64_t[]){n, n_in}) : NULL;
+    hn_tensor *dy = g ? hn_state(g, "y", 2, (int64_t[]){n, n_out}) : NULL;
+    CHECK(dx && dy);
+    if (dx && dy) {
+        CHECK_OK(hn_tensor_set(dx, x, n * n_in, &err), &err);
+        CHECK_OK(hn_infer_run_batch_device(inf, hn_tensor_data(dx), n, hn_tensor_data(dy), &err), &err);
+        CHECK_OK(hn_tensor_get(dy, bat, n * n_out, &err), &err);
+        CHECK_MSG(worst_error(bat, ref, n * n_out, 2e-5) <= 1.0, "%s: GPU batch in device memory differs", what);
+    }
+    hn_graph_free(g);
+    CHECK_OK(hn_infer_set_device(inf, HN_DEVICE_CUDA, HN_INFER_TF32 | HN_INFER_AUTOTUNE, &err), &err);
+    CHECK_OK(hn_infer_run_batch(inf, x, n, bat, &err), &err);
+    CHECK_MSG(worst_error(bat, ref, n * n_out, 2e-2) <= 1.0, "%s: GPU batch with TF32 differs", what);
+    CHECK_OK(hn_infer_set_device(inf, HN_DEVICE_CPU, 0, &err), &err);
+    CHECK(hn_infer_device(inf) == HN_DEVICE_CPU);
+    CHECK(hn_infer_run_batch_device(inf, x, n, bat, &err) == HN_ERR_STATE);
+    free(one);
+    free(bat);
+}
+
 /* Builds the model, perturbs it, and checks hn_infer_run and
- * hn_infer_run_batch against hn_model_predict on n events. */
+ * hn_infer_run_batch against hn_model_predict on n events, on the CPU and
+ * (where there is one) on the GPU. */
 static void check_model(const char *what, hn_task task, int n_in, int n_out, const hn_layer_spec *layers, int nl,
                         int64_t n)
 {
@@ -117,6 +175,7 @@ static void check_model(const char *what, hn_task task, int n_in, int n_out, con
         }
         CHECK_MSG(worst <= 1.0, "%s: single event %lld: %.9g vs predict %.9g", what, (long long)at, one[at], ref[at]);
         CHECK_MSG(worst_b <= 1.0, "%s: batched path differs from predict (%.3g tolerances)", what, worst_b);
+        check_on_gpu(what, inf, x, n, n_in, n_out, ref);
     }
     hn_infer_free(inf);
     hn_model_free(m);

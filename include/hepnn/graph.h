@@ -160,6 +160,10 @@ float *hn_tensor_grad(hn_tensor *t);
  * for a failed device copy. */
 hn_status hn_tensor_set(hn_tensor *t, const float *src, int64_t n, hn_error *err);
 hn_status hn_tensor_get(const hn_tensor *t, float *dst, int64_t n, hn_error *err);
+/* Sets values [from, to) of t to v, on any device (through a host buffer).
+ * HN_ERR_SHAPE for a range outside the tensor; HN_ERR_BACKEND for a failed
+ * device copy. Layer builders use it for constant initial values. */
+hn_status hn_tensor_fill(hn_tensor *t, int64_t from, int64_t to, float v, hn_error *err);
 /* Copies the n gradient values out; HN_ERR_STATE if t has no gradient. */
 hn_status hn_tensor_get_grad(const hn_tensor *t, float *dst, int64_t n, hn_error *err);
 

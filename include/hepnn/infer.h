@@ -50,6 +50,27 @@ hn_status hn_infer_run(hn_infer *inf, const float *x, float *out);
  * n < 0. */
 hn_status hn_infer_run_batch(hn_infer *inf, const float *x, int64_t n, float *out, hn_error *err);
 
+/* --- on a GPU (docs/cuda.md, "Compiled inference") ------------------------------
+ * hn_infer_set_device(inf, HN_DEVICE_CUDA, flags, err) copies the compiled
+ * model to the GPU; from then on hn_infer_run and hn_infer_run_batch run there
+ * (inputs and outputs stay host memory) and hn_infer_run_batch_device takes
+ * device memory (e.g. hn_tensor_data of a device graph's tensor). One event is
+ * one kernel launch reading and writing pinned host memory; a batch is one
+ * cuBLASLt product per dense layer with bias and ReLU in its epilogue. Batch
+ * buffers grow to the largest n seen (device memory is allocated then).
+ * Results equal the CPU path's to float rounding. HN_DEVICE_CPU moves the
+ * object back. HN_ERR_UNSUPPORTED without the backend, HN_ERR_BACKEND without
+ * a device; on the GPU hn_infer_run reports a device error as HN_ERR_BACKEND
+ * without a message (it takes no error argument). */
+enum {
+    HN_INFER_TF32 = 1,    /* TF32 tensor cores in the batched products (relative error ~1e-3) */
+    HN_INFER_AUTOTUNE = 2 /* time cuBLASLt's candidate algorithms at each new batch size and keep the
+                             fastest (the choice, hence the last bits, may differ between processes) */
+};
+hn_status hn_infer_set_device(hn_infer *inf, hn_device dev, unsigned flags, hn_error *err);
+hn_device hn_infer_device(const hn_infer *inf);
+hn_status hn_infer_run_batch_device(hn_infer *inf, const float *x, int64_t n, float *out, hn_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -86,6 +86,21 @@ typedef struct hn_model hn_model;
 hn_status hn_model_new(hn_model **out, const hn_model_spec *spec, hn_error *err);
 void hn_model_free(hn_model *m);
 
+/* As hn_model_new, with the model's graph on a device (hepnn/graph.h;
+ * HN_DEVICE_CPU is hn_model_new). The initial values are the CPU's for the
+ * same seed. hn_model_predict and the normalisation calls work on any device;
+ * hn_model_save and the compiled inference need a CPU model: copy the values
+ * into one with hn_model_copy_values. HN_ERR_UNSUPPORTED / HN_ERR_BACKEND as
+ * hn_graph_new_on, and "backend cuda has no kernel for <op>" for a layer whose
+ * ops the device lacks. */
+hn_status hn_model_new_on(hn_model **out, const hn_model_spec *spec, hn_device dev, hn_error *err);
+/* The device a model runs on. */
+hn_device hn_model_device(const hn_model *m);
+/* Copies every parameter and state (weights, batch-norm running statistics,
+ * the input and target standardisation) of src into dst: two models of the
+ * same spec, on any devices. HN_ERR_SHAPE if their tensors differ. */
+hn_status hn_model_copy_values(hn_model *dst, const hn_model *src, hn_error *err);
+
 /* The spec the model was built from (layers owned by the model). */
 const hn_model_spec *hn_model_get_spec(const hn_model *m);
 

@@ -79,6 +79,13 @@ typedef struct hn_train_config {
     uint64_t seed;       /* shuffling */
     const char *checkpoint; /* if set, a checkpoint is written there after every epoch */
     const char *resume;     /* if set, training continues from this checkpoint */
+    /* Where the training runs (default the CPU). On a device (HN_DEVICE_CUDA)
+     * the model passed in stays a CPU model: a copy of it is built on the
+     * device, trained there (each step one captured unit: docs/cuda.md) and its
+     * values copied back into the model at the end and before each
+     * checkpoint. The L1/L2 penalty is then part of the device graph's loss.
+     * Results agree with the CPU's to float rounding, not bit for bit. */
+    hn_device device;
     /* Callbacks: per batch, and per epoch; a non-zero return stops training
      * after the current batch / epoch (Ctrl-C, user criteria). */
     int (*on_batch)(const hn_batch_progress *p, void *user);

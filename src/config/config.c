@@ -985,6 +985,8 @@ const hn_data_spec *hn_config_data(const hn_run_config *c) { return c ? &c->data
 hn_train_config hn_config_train(const hn_run_config *c)
 {
     hn_train_config t = c->train;
+    if (hn_device_parse(c->device, &t.device, NULL)) /* checked when read: cpu or cuda */
+        t.device = HN_DEVICE_CPU;
     if (c->augment.image || c->augment.particles) {
         t.augment = hn_augment_rows;
         t.augment_user = (void *)&c->augment;

@@ -654,6 +654,35 @@ hn_status hn_tensor_set(hn_tensor *t, const float *src, int64_t n, hn_error *err
     return be_upload(t->graph, t->data, src, sizeof(float) * (size_t)n, err);
 }
 
+hn_status hn_tensor_fill(hn_tensor *t, int64_t from, int64_t to, float v, hn_error *err)
+{
+    if (!t)
+        return hn_error_set(err, HN_ERR_ARG, "tensor_fill: tensor is NULL");
+    int64_t m = hn_shape_numel(t->ndim, t->shape);
+    if (from < 0 || to > m || from > to || !t->data)
+        return hn_error_set(err, HN_ERR_SHAPE, "tensor_fill: '%s' holds %lld values; [%lld, %lld) asked%s", t->name,
+                            (long long)m, (long long)from, (long long)to, t->data ? "" : " (not allocated)");
+    if (from == to)
+        return HN_OK;
+    float *buf = malloc(sizeof(float) * (size_t)(to - from));
+    if (!buf)
+        return hn_error_set(err, HN_ERR_NOMEM, "tensor_fill: '%s': out of memory", t->name);
+    for (int64_t i = 0; i < to - from; i++)
+        buf[i] = v;
+    hn_status st = be_upload(t->graph, t->data + from, buf, sizeof(float) * (size_t)(to - from), err);
+    free(buf);
+    return st;
+}
+
+int hn_layer_fill(hn_graph *g, hn_tensor *t, int64_t from, int64_t to, float v)
+{
+    hn_error e = {0};
+    if (hn_tensor_fill(t, from, to, v, &e) == HN_OK)
+        return 0;
+    hn_graph_fail(g, e.status, "%s", e.msg);
+    return 1;
+}
+
 hn_status hn_tensor_get(const hn_tensor *t, float *dst, int64_t n, hn_error *err)
 {
     if (!t || !dst)

@@ -146,6 +146,10 @@ struct hn_graph {
     int64_t n_allocs, bytes;
 };
 
+/* hn_tensor_fill for builders: on failure records the error in g (as
+ * hn_graph_fail) and returns non-zero. */
+int hn_layer_fill(hn_graph *g, hn_tensor *t, int64_t from, int64_t to, float v);
+
 /* Records the graph's first error (later ones are ignored) and returns NULL,
  * for use in builders: return hn_graph_fail(g, HN_ERR_SHAPE, "...").  */
 hn_tensor *hn_graph_fail(hn_graph *g, hn_status st, const char *fmt, ...)

@@ -42,6 +42,9 @@ static void put_names(hn_wbuf *b, uint32_t tag, const hn_model *m, int n, const 
 
 hn_status hn_model_serialize(const hn_model *m, hn_wbuf *b, hn_error *err)
 {
+    if (hn_model_device(m) != HN_DEVICE_CPU)
+        return hn_error_set(err, HN_ERR_UNSUPPORTED, "model_save: the model is on device %s; copy its values into a "
+                            "CPU model (hn_model_copy_values) and save that", hn_device_name(hn_model_device(m)));
     const hn_model_spec *s = hn_model_get_spec(m);
     size_t at = record_begin(b, TAG_SPEC);
     hn_wbuf_u32(b, (uint32_t)s->task);

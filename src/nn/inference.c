@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hepnn/device.h"
 #include "hepnn/infer.h"
+#include "nn/infer_internal.h"
 
 /* Let the compiler fuse a*b + c into one instruction in the kernels below
  * (ISO C mode turns contraction off in gcc). */
@@ -54,6 +56,7 @@ struct hn_infer {
     int *idx;                        /* (width): nonzero inputs of a layer */
     int n_ws;                        /* workspaces of the batched path, one per thread */
     float **bbuf;                    /* 2 per workspace, (BLOCK_ROWS, width) each */
+    hn_cuda_infer *cuda;             /* set: the runs go to the GPU (hn_infer_set_device) */
 };
 
 static void *zalloc(size_t n)
@@ -65,10 +68,27 @@ static void *zalloc(size_t n)
     return p;
 }
 
+#ifndef HEPNN_HAVE_CUDA
+/* Without the backend no object ever has a device copy; these exist for the linker. */
+void hn_cuda_infer_free(hn_cuda_infer *c) { (void)c; }
+hn_status hn_cuda_infer_run1(hn_cuda_infer *c, const float *x, float *out, hn_error *err)
+{
+    (void)c, (void)x, (void)out;
+    return hn_error_set(err, HN_ERR_UNSUPPORTED, "hepnn was built without the CUDA backend");
+}
+hn_status hn_cuda_infer_run_batch(hn_cuda_infer *c, const float *x, int64_t n, float *out, int on_device,
+                                  hn_error *err)
+{
+    (void)c, (void)x, (void)n, (void)out, (void)on_device;
+    return hn_error_set(err, HN_ERR_UNSUPPORTED, "hepnn was built without the CUDA backend");
+}
+#endif
+
 void hn_infer_free(hn_infer *inf)
 {
     if (!inf)
         return;
+    hn_cuda_infer_free(inf->cuda);
     for (int i = 0; i < inf->n_stages; i++) {
         stage *s = &inf->st[i];
         free(s->packed);
@@ -171,6 +191,10 @@ hn_status hn_model_compile_inference(hn_model *m, hn_infer **out, hn_error *err)
     if (!m || !out)
         return hn_error_set(err, HN_ERR_ARG, "compile_inference: model or out is NULL");
     *out = NULL;
+    if (hn_model_device(m) != HN_DEVICE_CPU)
+        return hn_error_set(err, HN_ERR_ARG, "compile_inference: the model is on %s; compile a CPU model (copy its "
+                            "values with hn_model_copy_values), then hn_infer_set_device",
+                            hn_device_name(hn_model_device(m)));
     const hn_model_spec *spec = hn_model_get_spec(m);
     hn_graph *g = hn_model_get_io(m).graph;
     hn_infer *inf = calloc(1, sizeof *inf);
@@ -449,10 +473,64 @@ static float *run_stages(hn_infer *inf, float *cur)
     return cur;
 }
 
+hn_status hn_infer_set_device(hn_infer *inf, hn_device dev, unsigned flags, hn_error *err)
+{
+    if (!inf)
+        return hn_error_set(err, HN_ERR_ARG, "infer_set_device: inf is NULL");
+    if (dev == HN_DEVICE_CPU) {
+        hn_cuda_infer_free(inf->cuda);
+        inf->cuda = NULL;
+        return HN_OK;
+    }
+    if (dev != HN_DEVICE_CUDA)
+        return hn_error_set(err, HN_ERR_ARG, "infer_set_device: unknown device %d", (int)dev);
+    hn_status st = hn_device_check(dev, NULL, 0, err);
+    if (st)
+        return st;
+#ifdef HEPNN_HAVE_CUDA
+    hn_infer_stage_desc *sd = calloc((size_t)inf->n_stages + 1, sizeof *sd);
+    if (!sd)
+        return hn_error_set(err, HN_ERR_NOMEM, "infer_set_device: out of memory");
+    for (int i = 0; i < inf->n_stages; i++) {
+        const stage *s = &inf->st[i];
+        sd[i] = (hn_infer_stage_desc){s->kind == ST_DENSE ? HN_IST_DENSE : s->kind == ST_ACT ? HN_IST_ACT : HN_IST_AFFINE,
+                                      s->in, s->out, s->act, s->alpha, s->w, s->b, s->slope, s->scale, s->shift};
+    }
+    hn_infer_desc d = {inf->n_in,     inf->n_out,  (int)inf->task, inf->norm_shift, inf->norm_scale,
+                       inf->tshift,   inf->tscale, inf->n_stages,  sd};
+    hn_cuda_infer *c = NULL;
+    st = hn_cuda_infer_new(&d, &c, err);
+    free(sd);
+    if (st)
+        return st;
+    hn_cuda_infer_set_tf32(c, (flags & HN_INFER_TF32) != 0);
+    hn_cuda_infer_set_autotune(c, (flags & HN_INFER_AUTOTUNE) != 0);
+    hn_cuda_infer_free(inf->cuda);
+    inf->cuda = c;
+    return HN_OK;
+#else
+    (void)flags;
+    return hn_error_set(err, HN_ERR_UNSUPPORTED, "hepnn was built without the CUDA backend");
+#endif
+}
+
+hn_device hn_infer_device(const hn_infer *inf) { return inf && inf->cuda ? HN_DEVICE_CUDA : HN_DEVICE_CPU; }
+
+hn_status hn_infer_run_batch_device(hn_infer *inf, const float *x, int64_t n, float *out, hn_error *err)
+{
+    if (!inf || n < 0 || (n > 0 && (!x || !out)))
+        return hn_error_set(err, HN_ERR_ARG, "infer_run_batch_device: NULL argument or n = %lld", (long long)n);
+    if (!inf->cuda)
+        return hn_error_set(err, HN_ERR_STATE, "infer_run_batch_device: the object is on the CPU (hn_infer_set_device)");
+    return hn_cuda_infer_run_batch(inf->cuda, x, n, out, 1, err);
+}
+
 hn_status hn_infer_run(hn_infer *inf, const float *x, float *out)
 {
     if (!inf || !x || !out)
         return HN_ERR_ARG;
+    if (inf->cuda)
+        return hn_cuda_infer_run1(inf->cuda, x, out, NULL);
     float *cur = inf->buf[0];
     for (int i = 0; i < inf->n_in; i++)
         cur[i] = (x[i] - inf->norm_shift[i]) * inf->norm_scale[i];
@@ -507,6 +585,8 @@ hn_status hn_infer_run_batch(hn_infer *inf, const float *x, int64_t n, float *ou
 {
     if (!inf || n < 0 || (n > 0 && (!x || !out)))
         return hn_error_set(err, HN_ERR_ARG, "infer_run_batch: NULL argument or n = %lld", (long long)n);
+    if (inf->cuda)
+        return hn_cuda_infer_run_batch(inf->cuda, x, n, out, 0, err);
     /* Blocks are independent: with several OpenMP threads each thread runs
      * whole blocks through every layer, OpenBLAS on one thread inside (one
      * pool, no synchronisation between layers); with one, the blocks run in

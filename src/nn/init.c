@@ -1,5 +1,6 @@
 /* Weight initialisers, all drawing from a caller's generator. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hepnn/nn.h"
@@ -51,8 +52,14 @@ hn_status hn_init_fill(hn_tensor *t, hn_init_kind kind, int64_t fan_in, int64_t 
     case HN_INIT_ZEROS:
     case HN_INIT_COUNT: break;
     }
-    float *v = hn_tensor_data(t);
-    for (int64_t i = 0; i < hn_tensor_numel(t); i++)
+    /* drawn on the host and copied, so a device graph gets the same values */
+    int64_t n = hn_tensor_numel(t);
+    float *v = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
+    if (!v)
+        return hn_error_set(err, HN_ERR_NOMEM, "init_fill: '%s': out of memory", hn_tensor_name(t));
+    for (int64_t i = 0; i < n; i++)
         v[i] = (float)(kind == HN_INIT_ZEROS ? 0.0 : normal ? a * hn_rng_normal(rng) : a * (2.0 * hn_rng_uniform(rng) - 1.0));
-    return HN_OK;
+    hn_status st = hn_tensor_set(t, v, n, err);
+    free(v);
+    return st;
 }

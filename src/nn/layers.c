@@ -53,9 +53,8 @@ hn_tensor *hn_activation(hn_graph *g, hn_tensor *x, hn_act_kind kind, float alph
         char buf[96];
         int64_t c = hn_tensor_dim(x, 1);
         hn_tensor *a = hn_param(g, join(buf, sizeof buf, name, "slope"), 1, &c);
-        if (a)
-            for (int64_t i = 0; i < c; i++)
-                hn_tensor_data(a)[i] = alpha;
+        if (a && hn_layer_fill(g, a, 0, c, alpha))
+            return NULL;
         return hn_prelu(g, x, a);
     }
     case HN_ACT_COUNT: break;
@@ -92,10 +91,7 @@ hn_tensor *hn_batch_norm(hn_graph *g, hn_tensor *x, float momentum, float eps, c
     hn_tensor *beta = hn_param(g, join(buf, sizeof buf, name, "beta"), 1, &c);
     hn_tensor *rm = hn_state(g, join(buf, sizeof buf, name, "running_mean"), 1, &c);
     hn_tensor *rv = hn_state(g, join(buf, sizeof buf, name, "running_var"), 1, &c);
-    if (gamma && rv)
-        for (int64_t i = 0; i < c; i++) {
-            hn_tensor_data(gamma)[i] = 1.0f;
-            hn_tensor_data(rv)[i] = 1.0f;
-        }
+    if (gamma && rv && (hn_layer_fill(g, gamma, 0, c, 1.0f) || hn_layer_fill(g, rv, 0, c, 1.0f)))
+        return NULL;
     return hn_batchnorm(g, x, gamma, beta, rm, rv, momentum, eps);
 }

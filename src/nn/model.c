@@ -6,6 +6,7 @@
 #include "core/graph_impl.h"
 #include "hepnn/layers_deep.h"
 #include "hepnn/model.h"
+#include "nn/model_internal.h"
 
 struct hn_model {
     hn_model_spec spec;
@@ -17,6 +18,7 @@ struct hn_model {
     char **features, **classes;
     int n_features, n_classes;
     char *meta;
+    hn_tensor *train_loss;     /* the loss plus the L1/L2 penalty when the model was built with one */
     hn_tensor **outs;          /* each hidden layer's output, for the summary */
     int64_t mask_at, mask_len; /* input columns a SEQUENCE layer reads as its mask (len 0: none) */
 };
@@ -276,12 +278,30 @@ static hn_tensor *build_layer(hn_graph *g, hn_tensor *h, const hn_layer_spec *l,
     }
 }
 
-static hn_status build(hn_model *m, hn_error *err)
+/* loss + l1·Σ|w| + ½·l2·Σw² over the weights (hn_model_param_decays), the
+ * penalty of hn_penalty_add as graph ops, so that it runs on any device */
+static hn_tensor *penalised(hn_model *m, double l1, double l2)
+{
+    hn_graph *g = m->g;
+    hn_tensor *total = m->io.loss;
+    for (int i = 0; i < hn_graph_num_params(g) && total; i++) {
+        if (!hn_model_param_decays(m, i))
+            continue;
+        hn_tensor *p = hn_graph_param(g, i);
+        if (l1 > 0)
+            total = hn_add(g, total, hn_scale(g, hn_sum(g, hn_abs(g, p), HN_AXIS_ALL), (float)l1));
+        if (l2 > 0)
+            total = hn_add(g, total, hn_scale(g, hn_sum(g, hn_square(g, p), HN_AXIS_ALL), (float)(0.5 * l2)));
+    }
+    return total;
+}
+
+static hn_status build(hn_model *m, hn_device dev, double l1, double l2, hn_error *err)
 {
     const hn_model_spec *s = &m->spec;
     hn_rng rng;
     hn_rng_seed(&rng, s->seed);
-    hn_status st = hn_graph_new(&m->g, hn_rng_u64(&rng), err);
+    hn_status st = hn_graph_new_on(&m->g, dev, hn_rng_u64(&rng), err);
     if (st)
         return st;
     hn_graph *g = m->g;
@@ -291,9 +311,8 @@ static hn_status build(hn_model *m, hn_error *err)
     io->x = hn_input(g, "x", 2, (int64_t[]){HN_BATCH, f});
     m->shift = hn_state(g, "norm.shift", 1, &f);
     m->scale = hn_state(g, "norm.scale", 1, &f);
-    if (m->scale)
-        for (int64_t i = 0; i < f; i++)
-            hn_tensor_data(m->scale)[i] = 1.0f;
+    if (m->scale && hn_layer_fill(g, m->scale, 0, f, 1.0f))
+        return hn_graph_take_error(g, err);
     hn_tensor *h = hn_mul(g, hn_sub(g, io->x, m->shift), m->scale);
     char name[32];
     hn_tensor *mask = NULL;
@@ -324,23 +343,36 @@ static hn_status build(hn_model *m, hn_error *err)
         io->target = hn_input(g, "target", 2, (int64_t[]){HN_BATCH, o});
         m->tshift = hn_state(g, "target.shift", 1, &o);
         m->tscale = hn_state(g, "target.scale", 1, &o);
-        if (m->tscale)
-            for (int64_t i = 0; i < o; i++)
-                hn_tensor_data(m->tscale)[i] = 1.0f;
+        if (m->tscale && hn_layer_fill(g, m->tscale, 0, o, 1.0f))
+            return hn_graph_take_error(g, err);
         io->output = hn_add(g, hn_div(g, io->logits, m->tscale), m->tshift);
         io->loss = hn_loss_mse(g, io->logits, hn_mul(g, hn_sub(g, io->target, m->tshift), m->tscale), io->weight);
         break;
     }
+    m->train_loss = l1 > 0 || l2 > 0 ? penalised(m, l1, l2) : io->loss;
     if (hn_graph_status(g))
         return hn_graph_take_error(g, err);
-    hn_tensor *outs[2] = {io->loss, io->output};
-    return hn_graph_compile(g, outs, 2, err);
+    hn_tensor *outs[3] = {io->loss, io->output, m->train_loss};
+    return hn_graph_compile(g, outs, m->train_loss != io->loss ? 3 : 2, err);
 }
 
 hn_status hn_model_new(hn_model **out, const hn_model_spec *spec, hn_error *err)
 {
+    return hn_model_new_penalised(out, spec, HN_DEVICE_CPU, 0.0, 0.0, err);
+}
+
+hn_status hn_model_new_on(hn_model **out, const hn_model_spec *spec, hn_device dev, hn_error *err)
+{
+    return hn_model_new_penalised(out, spec, dev, 0.0, 0.0, err);
+}
+
+hn_status hn_model_new_penalised(hn_model **out, const hn_model_spec *spec, hn_device dev, double l1, double l2,
+                                 hn_error *err)
+{
     if (!out || !spec)
         return hn_error_set(err, HN_ERR_ARG, "model_new: out or spec is NULL");
+    if (!(l1 >= 0 && l2 >= 0 && isfinite(l1) && isfinite(l2)))
+        return hn_error_set(err, HN_ERR_ARG, "model_new: penalties l1 = %g, l2 = %g must be finite and >= 0", l1, l2);
     *out = NULL;
     hn_status st = check_spec(spec, err);
     if (st)
@@ -368,7 +400,7 @@ hn_status hn_model_new(hn_model **out, const hn_model_spec *spec, hn_error *err)
         m->mask_len = l->objects;
         m->mask_at = (l->offset < 0 ? spec->n_inputs - l->objects * (l->vars + 1) : l->offset) + l->objects * l->vars;
     }
-    st = build(m, err);
+    st = build(m, dev, l1, l2, err);
     if (st) {
         hn_model_free(m);
         return st;
@@ -441,7 +473,7 @@ hn_status hn_model_predict(hn_model *m, const float *x, int64_t n, float *out, h
         if (!st)
             st = hn_graph_forward_to(m->g, m->io.output, err);
         if (!st)
-            memcpy(out + start * o, hn_tensor_data(m->io.output), sizeof(float) * (size_t)(b * o));
+            st = hn_tensor_get(m->io.output, out + start * o, b * o, err);
     }
     hn_graph_set_training(m->g, was_training);
     return st;
@@ -455,14 +487,15 @@ hn_status hn_model_set_normalisation(hn_model *m, const float *shift, const floa
         if (!isfinite(shift[i]) || !isfinite(scale[i]))
             return hn_error_set(err, HN_ERR_NUMERIC, "model_set_normalisation: feature %d has shift %g, scale %g", i,
                                 (double)shift[i], (double)scale[i]);
-    memcpy(hn_tensor_data(m->shift), shift, sizeof(float) * (size_t)m->spec.n_inputs);
-    memcpy(hn_tensor_data(m->scale), scale, sizeof(float) * (size_t)m->spec.n_inputs);
+    hn_status st = hn_tensor_set(m->shift, shift, m->spec.n_inputs, err);
+    if (!st)
+        st = hn_tensor_set(m->scale, scale, m->spec.n_inputs, err);
     /* masks stay 0/1: the recurrent layers blend states with them */
-    for (int64_t i = m->mask_at; i < m->mask_at + m->mask_len; i++) {
-        hn_tensor_data(m->shift)[i] = 0.0f;
-        hn_tensor_data(m->scale)[i] = 1.0f;
-    }
-    return HN_OK;
+    if (!st && m->mask_len)
+        st = hn_tensor_fill(m->shift, m->mask_at, m->mask_at + m->mask_len, 0.0f, err);
+    if (!st && m->mask_len)
+        st = hn_tensor_fill(m->scale, m->mask_at, m->mask_at + m->mask_len, 1.0f, err);
+    return st;
 }
 
 hn_status hn_model_set_target_normalisation(hn_model *m, const float *shift, const float *scale, hn_error *err)
@@ -475,19 +508,51 @@ hn_status hn_model_set_target_normalisation(hn_model *m, const float *shift, con
         if (!isfinite(shift[i]) || !isfinite(scale[i]) || scale[i] == 0.0f)
             return hn_error_set(err, HN_ERR_NUMERIC, "model_set_target_normalisation: target %d has shift %g, scale %g",
                                 i, (double)shift[i], (double)scale[i]);
-    memcpy(hn_tensor_data(m->tshift), shift, sizeof(float) * (size_t)m->spec.n_outputs);
-    memcpy(hn_tensor_data(m->tscale), scale, sizeof(float) * (size_t)m->spec.n_outputs);
-    return HN_OK;
+    hn_status st = hn_tensor_set(m->tshift, shift, m->spec.n_outputs, err);
+    return st ? st : hn_tensor_set(m->tscale, scale, m->spec.n_outputs, err);
 }
 
 void hn_model_get_normalisation(const hn_model *m, float *shift, float *scale)
 {
     if (!m)
         return;
-    if (shift)
-        memcpy(shift, m->shift->data, sizeof(float) * (size_t)m->spec.n_inputs);
-    if (scale)
-        memcpy(scale, m->scale->data, sizeof(float) * (size_t)m->spec.n_inputs);
+    /* a failed device copy leaves NaN, which every user of the values refuses */
+    if (shift && hn_tensor_get(m->shift, shift, m->spec.n_inputs, NULL))
+        for (int i = 0; i < m->spec.n_inputs; i++)
+            shift[i] = NAN;
+    if (scale && hn_tensor_get(m->scale, scale, m->spec.n_inputs, NULL))
+        for (int i = 0; i < m->spec.n_inputs; i++)
+            scale[i] = NAN;
+}
+
+hn_device hn_model_device(const hn_model *m) { return m ? hn_graph_device(m->g) : HN_DEVICE_CPU; }
+
+hn_tensor *hn_model_train_loss(hn_model *m) { return m ? m->train_loss : NULL; }
+
+hn_status hn_model_copy_values(hn_model *dst, const hn_model *src, hn_error *err)
+{
+    if (!dst || !src)
+        return hn_error_set(err, HN_ERR_ARG, "model_copy_values: NULL model");
+    int n = hn_graph_num_persistent(src->g);
+    if (n != hn_graph_num_persistent(dst->g))
+        return hn_error_set(err, HN_ERR_SHAPE, "model_copy_values: %d parameters and states into a model with %d", n,
+                            hn_graph_num_persistent(dst->g));
+    hn_status st = HN_OK;
+    for (int i = 0; i < n && !st; i++) {
+        hn_tensor *a = hn_graph_persistent(src->g, i), *b = hn_graph_persistent(dst->g, i);
+        int64_t k = hn_tensor_numel(a);
+        if (k != hn_tensor_numel(b) || strcmp(a->name, b->name))
+            return hn_error_set(err, HN_ERR_SHAPE, "model_copy_values: '%s' (%lld values) into '%s' (%lld values)",
+                                a->name, (long long)k, b->name, (long long)hn_tensor_numel(b));
+        float *buf = malloc(sizeof(float) * (size_t)(k > 0 ? k : 1));
+        if (!buf)
+            return hn_error_set(err, HN_ERR_NOMEM, "model_copy_values: '%s': out of memory", a->name);
+        st = hn_tensor_get(a, buf, k, err);
+        if (!st)
+            st = hn_tensor_set(b, buf, k, err);
+        free(buf);
+    }
+    return st;
 }
 
 static hn_status copy_names(char ***dst, int *nd, const char *const *src, int n, hn_error *err)

@@ -63,9 +63,9 @@ static hn_tensor *direction(hn_graph *g, hn_tensor *x, const hn_rnn_opts *o, int
         b_hh = hn_param(g, part(buf, sizeof buf, name, dir, "b_hh"), 1, &gh_n);
     } else {
         b_ih = hn_param(g, part(buf, sizeof buf, name, dir, "b"), 1, &gh_n);
-        if (b_ih && o->cell == HN_RNN_LSTM) /* forget gate open at the start: the state is carried */
-            for (int64_t j = h; j < 2 * h; j++)
-                hn_tensor_data(b_ih)[j] = 1.0f;
+        /* forget gate open at the start: the state is carried */
+        if (b_ih && o->cell == HN_RNN_LSTM && hn_layer_fill(g, b_ih, h, 2 * h, 1.0f))
+            return NULL;
     }
     hn_tensor *gx_all = hn_add(g, hn_matmul(g, x, w_ih, 0, 1), b_ih); /* (B, T, G·H) */
     hn_tensor *hs = NULL, *cs = NULL;

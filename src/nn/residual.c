@@ -154,9 +154,8 @@ hn_tensor *hn_highway(hn_graph *g, hn_tensor *x, hn_act_kind act, float gate_bia
     int64_t n = hn_tensor_dim(x, 1);
     hn_tensor *t = hn_dense(g, x, n, init, rng, part(buf, sizeof buf, name, "t"));
     hn_tensor *bt = hn_graph_find(g, part(buf, sizeof buf, name, "t.b"));
-    if (bt)
-        for (int64_t i = 0; i < n; i++)
-            hn_tensor_data(bt)[i] = gate_bias;
+    if (bt && hn_layer_fill(g, bt, 0, n, gate_bias))
+        return NULL;
     t = hn_sigmoid(g, t);
     hn_tensor *h = hn_activation(g, hn_dense(g, x, n, init, rng, part(buf, sizeof buf, name, "h")), act, 1.0f,
                                  part(buf, sizeof buf, name, "act"));

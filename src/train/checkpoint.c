@@ -156,8 +156,9 @@ hn_status hn_checkpoint_read(const char *path, hn_model *m, hn_optim *opt, hn_tr
     if (!st)
         st = hn_optim_state_load(opt, ostate, (size_t)osize, err);
     if (!st) {
-        /* everything checked: now change the model and the trainer */
-        hn_persistent_copy(g, current, 1);
+        /* everything checked: now change the model (a CPU model: its copy
+         * cannot fail) and the trainer */
+        st = hn_persistent_copy(g, current, 1, err);
         *hn_graph_rng(g) = grng;
         free(s->history);
         *s = t;

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "hepnn/device.h"
 #include "hepnn/metrics.h"
+#include "nn/model_internal.h"
 #include "train/train_internal.h"
 
 hn_train_config hn_train_config_default(void)
@@ -48,26 +50,73 @@ int64_t hn_persistent_size(hn_graph *g)
     return n;
 }
 
-void hn_persistent_copy(hn_graph *g, float *buf, int to_graph)
+hn_status hn_persistent_copy(hn_graph *g, float *buf, int to_graph, hn_error *err)
 {
-    for (int i = 0; i < hn_graph_num_persistent(g); i++) {
+    hn_status st = HN_OK;
+    for (int i = 0; i < hn_graph_num_persistent(g) && !st; i++) {
         hn_tensor *t = hn_graph_persistent(g, i);
-        size_t k = (size_t)hn_tensor_numel(t);
-        if (to_graph)
-            memcpy(hn_tensor_data(t), buf, sizeof(float) * k);
-        else
-            memcpy(buf, hn_tensor_data(t), sizeof(float) * k);
+        int64_t k = hn_tensor_numel(t);
+        st = to_graph ? hn_tensor_set(t, buf, k, err) : hn_tensor_get(t, buf, k, err);
         buf += k;
     }
+    return st;
 }
 
-/* Copies rows rows[0..b) (or b rows from first when rows is NULL) into the
- * graph's inputs; weights multiplied by the class scale when given. */
-static void gather(hn_model_io *io, const hn_dataset *d, const int64_t *rows, int64_t first, int64_t b,
+/* Where a batch is assembled on the host: the input tensors themselves on the
+ * CPU; on a device, host buffers copied to the inputs by stage_upload. */
+typedef struct {
+    float *x, *y, *w;
+    int64_t cap;
+} stage;
+
+static hn_status stage_rows(stage *s, const hn_model_io *io, const hn_dataset *d, int64_t b, float **x, float **y,
+                            float **w, hn_error *err)
+{
+    if (hn_graph_device(io->graph) == HN_DEVICE_CPU) {
+        *x = hn_tensor_data(io->x), *y = hn_tensor_data(io->target), *w = hn_tensor_data(io->weight);
+        return HN_OK;
+    }
+    if (b > s->cap) {
+        float *nx = realloc(s->x, sizeof(float) * (size_t)(b * d->n_features));
+        if (nx)
+            s->x = nx;
+        float *ny = realloc(s->y, sizeof(float) * (size_t)(b * d->n_targets));
+        if (ny)
+            s->y = ny;
+        float *nw = realloc(s->w, sizeof(float) * (size_t)b);
+        if (nw)
+            s->w = nw;
+        if (!nx || !ny || !nw)
+            return hn_error_set(err, HN_ERR_NOMEM, "train: out of memory for a batch of %lld events", (long long)b);
+        s->cap = b;
+    }
+    *x = s->x, *y = s->y, *w = s->w;
+    return HN_OK;
+}
+
+static hn_status stage_upload(const stage *s, const hn_model_io *io, const hn_dataset *d, int64_t b, hn_error *err)
+{
+    if (hn_graph_device(io->graph) == HN_DEVICE_CPU)
+        return HN_OK;
+    hn_status st = hn_tensor_set(io->x, s->x, b * d->n_features, err);
+    if (!st)
+        st = hn_tensor_set(io->target, s->y, b * d->n_targets, err);
+    return st ? st : hn_tensor_set(io->weight, s->w, b, err);
+}
+
+static void stage_free(stage *s)
+{
+    free(s->x);
+    free(s->y);
+    free(s->w);
+}
+
+/* Copies rows rows[0..b) (or b rows from first when rows is NULL) into x, y,
+ * w; weights multiplied by the class scale when given. */
+static void gather(float *x, float *y, float *w, const hn_dataset *d, const int64_t *rows, int64_t first, int64_t b,
                    const double *class_scale, int task)
 {
     int64_t f = d->n_features, t = d->n_targets;
-    float *x = hn_tensor_data(io->x), *y = hn_tensor_data(io->target), *w = hn_tensor_data(io->weight);
     for (int64_t i = 0; i < b; i++) {
         int64_t k = rows ? rows[i] : first + i;
         memcpy(x + i * f, d->x + k * f, sizeof(float) * (size_t)f);
@@ -91,19 +140,21 @@ hn_status hn_model_evaluate(hn_model *m, const hn_dataset *d, double *loss, floa
     hn_graph_set_training(io.graph, 0);
     double total = 0.0;
     const int64_t chunk = 4096;
+    stage sg = {0};
     for (int64_t s = 0; s < d->n && !st; s += chunk) {
         int64_t b = d->n - s < chunk ? d->n - s : chunk;
-        st = hn_graph_set_batch(io.graph, b, err);
-        if (st)
+        float *x, *y, *w, l;
+        if ((st = hn_graph_set_batch(io.graph, b, err)) || (st = stage_rows(&sg, &io, d, b, &x, &y, &w, err)))
             break;
-        gather(&io, d, NULL, s, b, NULL, 0);
-        st = hn_graph_forward(io.graph, err);
-        if (st)
+        gather(x, y, w, d, NULL, s, b, NULL, 0);
+        if ((st = stage_upload(&sg, &io, d, b, err)) || (st = hn_graph_forward(io.graph, err)) ||
+            (st = hn_tensor_get(io.loss, &l, 1, err)))
             break;
-        total += (double)hn_tensor_data(io.loss)[0] * (double)b;
-        if (out)
-            memcpy(out + s * o, hn_tensor_data(io.output), sizeof(float) * (size_t)(b * o));
+        total += (double)l * (double)b;
+        if (out && (st = hn_tensor_get(io.output, out + s * o, b * o, err)))
+            break;
     }
+    stage_free(&sg);
     hn_graph_set_training(io.graph, was);
     if (!st && loss)
         *loss = d->n ? total / (double)d->n : NAN;
@@ -185,7 +236,11 @@ static hn_status history_push(hn_train_state *s, const hn_epoch_stats *e, hn_err
 
 typedef struct {
     hn_model *m;
-    hn_model_io io;
+    hn_model *dm;   /* on a device: the model trained there (m gets its values back) */
+    hn_model *w;    /* the model that trains: m, or dm */
+    hn_plan *plan;  /* on a device: zero_grad, forward, backward and step as one captured unit */
+    stage sg;
+    hn_model_io io; /* of w */
     const hn_train_config *cfg;
     const hn_data_stream *stream;
     const hn_dataset *val;
@@ -205,7 +260,10 @@ typedef struct {
 
 static void trainer_free(trainer *t)
 {
+    hn_plan_free(t->plan);
     hn_optim_free(t->opt);
+    hn_model_free(t->dm);
+    stage_free(&t->sg);
     hn_fast_mlp_free(t->fast);
     free(t->views);
     free(t->grads);
@@ -218,8 +276,22 @@ static void trainer_free(trainer *t)
 
 static hn_status trainer_init(trainer *t, hn_error *err)
 {
-    hn_graph *g = t->io.graph;
     const hn_model_spec *s = hn_model_get_spec(t->m);
+    hn_device dev = t->cfg->device;
+    t->w = t->m;
+    if (dev != hn_model_device(t->m)) {
+        /* the penalty becomes part of the device graph's loss (the host cannot
+         * add its gradient there); its values come from m once m is ready */
+        if (hn_model_device(t->m) != HN_DEVICE_CPU)
+            return hn_error_set(err, HN_ERR_ARG, "train: the model is on %s; pass a CPU model and set device",
+                                hn_device_name(hn_model_device(t->m)));
+        hn_status st = hn_model_new_penalised(&t->dm, s, dev, t->cfg->penalty.l1, t->cfg->penalty.l2, err);
+        if (st)
+            return hn_error_prefix(err, "train: device %s", hn_device_name(dev));
+        t->w = t->dm;
+    }
+    t->io = hn_model_get_io(t->w);
+    hn_graph *g = t->io.graph;
     t->n_params = hn_graph_num_params(g);
     t->views = calloc((size_t)t->n_params, sizeof *t->views);
     t->grads = calloc((size_t)t->n_params, sizeof *t->grads);
@@ -233,13 +305,15 @@ static hn_status trainer_init(trainer *t, hn_error *err)
     for (int i = 0; i < t->n_params; i++) {
         hn_tensor *p = hn_graph_param(g, i);
         t->views[i] = (hn_param_view){hn_tensor_data(p), hn_tensor_grad(p), hn_tensor_numel(p),
-                                      hn_model_param_decays(t->m, i), hn_tensor_name(p)};
+                                      hn_model_param_decays(t->w, i), hn_tensor_name(p)};
         t->grads[i] = hn_tensor_grad(p);
     }
     hn_optim_config oc = t->cfg->optim;
-    hn_status st = hn_optim_new(&t->opt, &oc, t->views, t->n_params, err);
+    hn_status st = hn_optim_new_on(&t->opt, dev, &oc, t->views, t->n_params, err);
     if (st)
         return st;
+    if (t->dm)
+        return hn_plan_new(&t->plan, g, hn_model_train_loss(t->dm), t->opt, err);
     hn_rng_seed(&t->st.shuffle_rng, t->cfg->seed);
     t->st.best_val = INFINITY;
     /* the fused step for plain MLPs (same bits as the graph's; its buffers are
@@ -283,14 +357,20 @@ static hn_status fit_chunk(trainer *t, const hn_dataset *d, int epoch, int64_t *
     st = hn_graph_set_batch(g, bs, err);
     for (int64_t b = 0; b < n_batches && !st; b++) {
         int64_t size = n - b * bs < bs ? n - b * bs : bs;
-        if (size != hn_graph_batch(g) && (st = hn_graph_set_batch(g, size, err)))
+        float *x, *y, *w, l;
+        if ((size != hn_graph_batch(g) && (st = hn_graph_set_batch(g, size, err))) ||
+            (st = stage_rows(&t->sg, &t->io, d, size, &x, &y, &w, err)))
             break;
-        gather(&t->io, d, t->perm + b * bs, 0, size, t->use_scale ? t->class_scale : NULL,
+        gather(x, y, w, d, t->perm + b * bs, 0, size, t->use_scale ? t->class_scale : NULL,
                hn_model_get_spec(t->m)->task);
-        if (cfg->augment &&
-            (st = cfg->augment(cfg->augment_user, hn_tensor_data(t->io.x), size, d->n_features, &aug, err)))
+        if (cfg->augment && (st = cfg->augment(cfg->augment_user, x, size, d->n_features, &aug, err)))
             break;
-        if (t->fast && size <= t->fast_batch) {
+        if ((st = stage_upload(&t->sg, &t->io, d, size, err)))
+            break;
+        if (t->plan) {
+            if ((st = hn_plan_run(t->plan, err)))
+                break;
+        } else if (t->fast && size <= t->fast_batch) {
             if ((st = hn_fast_mlp_step(t->fast, size, err)))
                 break;
         } else {
@@ -300,12 +380,11 @@ static hn_status fit_chunk(trainer *t, const hn_dataset *d, int epoch, int64_t *
             if ((st = hn_graph_backward(g, t->io.loss, err)))
                 break;
         }
-        if (cfg->penalty.l1 > 0 || cfg->penalty.l2 > 0)
-            if ((st = hn_penalty_add(&cfg->penalty, t->views, t->n_params, t->grads, NULL, err)))
-                break;
-        if ((st = hn_optim_step(t->opt, err)))
+        if (!t->plan && (cfg->penalty.l1 > 0 || cfg->penalty.l2 > 0) &&
+            (st = hn_penalty_add(&cfg->penalty, t->views, t->n_params, t->grads, NULL, err)))
             break;
-        double l = hn_tensor_data(t->io.loss)[0];
+        if ((!t->plan && (st = hn_optim_step(t->opt, err))) || (st = hn_tensor_get(t->io.loss, &l, 1, err)))
+            break;
         ++*batch_no;
         if (!isfinite(l)) {
             st = hn_error_set(err, HN_ERR_NUMERIC, "train: the loss became %g in epoch %d, batch %lld: lower the "
@@ -424,6 +503,8 @@ hn_status hn_train_stream(hn_model *m, const hn_train_config *cfg, const hn_data
     }
     if (!st && cfg->resume) {
         st = hn_checkpoint_read(cfg->resume, m, t.opt, &t.st, err);
+        if (!st && t.dm) /* the dropout sequence goes on where it stopped */
+            *hn_graph_rng(t.io.graph) = *hn_graph_rng(hn_model_get_io(m).graph);
     } else if (!st && cfg->norm != HN_NORM_NONE) {
         int f = train->n_features;
         float *shift = malloc(sizeof(float) * (size_t)f), *scale = malloc(sizeof(float) * (size_t)f);
@@ -436,6 +517,8 @@ hn_status hn_train_stream(hn_model *m, const hn_train_config *cfg, const hn_data
         if (!st && hn_model_get_spec(m)->task == HN_TASK_REGRESSION)
             st = target_normalisation(m, train, err);
     }
+    if (!st && t.dm)
+        st = hn_model_copy_values(t.dm, m, err);
     double t_all = 0.0;
     int64_t ev_all = 0;
     int stop = 0;
@@ -453,7 +536,7 @@ hn_status hn_train_stream(hn_model *m, const hn_train_config *cfg, const hn_data
         t_all += e.seconds;
         ev_all += events;
         if (val) {
-            if ((st = hn_model_evaluate(m, val, &e.val_loss, t.val_out, err)))
+            if ((st = hn_model_evaluate(t.w, val, &e.val_loss, t.val_out, err)))
                 break;
             e.val_metric = val_metric(m, val, t.val_out, t.val_labels);
             if (e.val_loss < t.st.best_val - cfg->min_delta) {
@@ -461,7 +544,8 @@ hn_status hn_train_stream(hn_model *m, const hn_train_config *cfg, const hn_data
                 t.st.best_epoch = epoch;
                 t.st.bad_epochs = 0;
                 e.best = 1;
-                hn_persistent_copy(t.io.graph, t.st.best_weights, 0);
+                if ((st = hn_persistent_copy(t.io.graph, t.st.best_weights, 0, err)))
+                    break;
             } else {
                 t.st.bad_epochs++;
             }
@@ -469,6 +553,11 @@ hn_status hn_train_stream(hn_model *m, const hn_train_config *cfg, const hn_data
         if ((st = history_push(&t.st, &e, err)))
             break;
         t.st.epoch = epoch;
+        if (cfg->checkpoint && t.dm) {
+            if ((st = hn_model_copy_values(m, t.dm, err)))
+                break;
+            *hn_graph_rng(hn_model_get_io(m).graph) = *hn_graph_rng(t.io.graph);
+        }
         if (cfg->checkpoint && (st = hn_checkpoint_write(cfg->checkpoint, m, t.opt, &t.st, err)))
             break;
         if (cfg->on_epoch && cfg->on_epoch(&e, cfg->user))
@@ -478,9 +567,11 @@ hn_status hn_train_stream(hn_model *m, const hn_train_config *cfg, const hn_data
             break;
         }
     }
+    if (!st && cfg->restore_best && t.st.best_epoch > 0)
+        st = hn_persistent_copy(t.io.graph, t.st.best_weights, 1, err);
+    if (!st && t.dm)
+        st = hn_model_copy_values(m, t.dm, err);
     if (!st) {
-        if (cfg->restore_best && t.st.best_epoch > 0)
-            hn_persistent_copy(t.io.graph, t.st.best_weights, 1);
         res->epochs_run = t.st.epoch;
         res->best_epoch = t.st.best_epoch;
         res->best_val_loss = t.st.best_epoch ? t.st.best_val : NAN;
@@ -489,7 +580,8 @@ hn_status hn_train_stream(hn_model *m, const hn_train_config *cfg, const hn_data
         res->history = t.st.history;
         t.st.history = NULL;
     }
-    hn_graph_set_training(t.io.graph, 0);
+    if (t.io.graph)
+        hn_graph_set_training(t.io.graph, 0);
     trainer_free(&t);
     return st;
 }

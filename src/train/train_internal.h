@@ -15,9 +15,10 @@ typedef struct hn_train_state {
     int n_history, cap_history;
 } hn_train_state;
 
-/* Copies every persistent tensor of g into buf (n floats), or back. */
+/* Copies every persistent tensor of g into buf (n floats), or back (any
+ * device; HN_ERR_BACKEND for a failed device copy). */
 int64_t hn_persistent_size(hn_graph *g);
-void hn_persistent_copy(hn_graph *g, float *buf, int to_graph);
+hn_status hn_persistent_copy(hn_graph *g, float *buf, int to_graph, hn_error *err);
 
 /* Checkpoint files (src/train/checkpoint.c). */
 hn_status hn_checkpoint_write(const char *path, hn_model *m, const hn_optim *opt, const hn_train_state *s,
