@@ -3,8 +3,12 @@
 # backend forced on, builds, runs the test suite (the test_cuda_* tests
 # compare every op and optimiser against the CPU) and the GPU benchmark, with
 # PyTorch eager on the same GPU when torch can use it. Everything lands in
-# $OUT (default ./gpu-out): summary.txt first, then the logs. About 3 to 6
+# $OUT (default ./gpu-out): summary.txt first, then the logs. About 4 to 6
 # minutes; each stage has its own time limit so the whole stays under 8.
+# Stages, most important first: build; the CUDA tests and the compiled
+# inference test; the GPU benchmark beside PyTorch; the demo trained on the
+# CPU and on the GPU (test AUC within 0.002, tools/gpu_demo_auc.sh); the rest
+# of the suite. SECS sets the benchmark's seconds per figure (default 1.5).
 #   OUT=/some/dir bash tools/gpu_check.sh
 set -u
 cd "$(dirname "$0")/.."
@@ -34,23 +38,28 @@ fi
 say "built in $(elapsed) s"
 
 # the CUDA tests first (verbose), then the whole suite
-(cd "$B" && timeout 180 ctest --output-on-failure -R test_cuda -V) >"$OUT/ctest_cuda.log" 2>&1
+(cd "$B" && timeout 150 ctest --output-on-failure -R 'test_cuda|test_infer' -V) >"$OUT/ctest_cuda.log" 2>&1
 say "cuda tests (passed/failed/skipped per test file): $(grep -E '[0-9]+ passed, [0-9]+ failed' "$OUT/ctest_cuda.log" | sed 's/^[0-9]*: //' | tr '\n' ';')"
-grep -E "CHECK|FAILED|skipped:|differ|note:|cpu .*cuda" "$OUT/ctest_cuda.log" | sort | uniq -c | head -n 40 | tee -a "$S"
-(cd "$B" && timeout 150 ctest --output-on-failure -j "$(nproc)" -E 'root_fuzz|root_jsroot') >"$OUT/ctest_all.log" 2>&1
-say "whole suite: $(grep -E 'tests passed|tests failed' "$OUT/ctest_all.log")"
-say "after tests: $(elapsed) s"
+grep -E "CHECK|FAILED|skipped:|differ|note:|cpu .*cuda|test AUC|CPU .*GPU|MSE" "$OUT/ctest_cuda.log" | sort | uniq -c | head -n 40 | tee -a "$S"
+say "after the CUDA tests: $(elapsed) s"
 
 if [ -x "$B/bench/gpu_mlp" ]; then
-  timeout 150 "$B/bench/gpu_mlp" cuda 1.5 >"$OUT/bench_hepnn.txt" 2>&1
+  timeout 150 "$B/bench/gpu_mlp" cuda "${SECS:-1.5}" >"$OUT/bench_hepnn.txt" 2>&1
   say "-- hepnn (rc $?)"; tee -a "$S" <"$OUT/bench_hepnn.txt"
 else
   say "BENCH NOT BUILT ($B/bench/gpu_mlp missing)"
 fi
 if python3 -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)" >/dev/null 2>&1; then
-  timeout 150 python3 bench/gpu_mlp_torch.py 1.5 >"$OUT/bench_torch.txt" 2>&1
+  timeout 150 python3 bench/gpu_mlp_torch.py "${SECS:-1.5}" >"$OUT/bench_torch.txt" 2>&1
   say "-- pytorch eager, same GPU (rc $?)"; tee -a "$S" <"$OUT/bench_torch.txt"
 else
   say "-- pytorch: not available with CUDA on this machine; hepnn figures only"
 fi
+say "after the benchmark: $(elapsed) s"
+timeout 200 bash tools/gpu_demo_auc.sh "$B/hepnn" "$OUT/demo" >"$OUT/demo_auc.txt" 2>&1
+say "-- demo, CPU against GPU (rc $?)"; tee -a "$S" <"$OUT/demo_auc.txt"
+say "after the demo: $(elapsed) s"
+(cd "$B" && timeout 120 ctest --output-on-failure -j "$(nproc)" -E 'root_fuzz|root_jsroot|examples') >"$OUT/ctest_all.log" 2>&1
+say "whole suite (without fuzzing, jsroot, examples): $(grep -E 'tests passed|tests failed' "$OUT/ctest_all.log")"
+grep -E "^[0-9]+ - |Failed" "$OUT/ctest_all.log" | head -n 10 | tee -a "$S"
 say "== done in $(elapsed) s"

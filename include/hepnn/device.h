@@ -39,6 +39,12 @@ int hn_graph_param_views(hn_graph *g, hn_param_view *views, int n);
  * device (to report a non-finite norm); without clipping it does not. */
 hn_status hn_optim_new_graph(hn_optim **opt, const hn_optim_config *cfg, hn_graph *g, hn_error *err);
 
+/* As hn_optim_new_graph with the caller's views of g's parameters (e.g. its
+ * own weight-decay flags); the work is queued on g's stream, so the
+ * optimiser can be part of a captured plan. */
+hn_status hn_optim_new_graph_views(hn_optim **opt, const hn_optim_config *cfg, hn_graph *g, const hn_param_view *views,
+                                   int n_views, hn_error *err);
+
 /* As hn_optim_new, with views whose buffers live on dev (for hand-made
  * device buffers; its work is queued on the device's default stream). */
 hn_status hn_optim_new_on(hn_optim **opt, hn_device dev, const hn_optim_config *cfg, const hn_param_view *views,

@@ -71,8 +71,17 @@ hn_status hn_optim_new_graph(hn_optim **opt, const hn_optim_config *cfg, hn_grap
     if (!v)
         return hn_error_set(err, HN_ERR_NOMEM, "optim_new_graph: out of memory");
     int n = hn_graph_param_views(g, v, g->n_params);
-    hn_status st = hn_optim_new(opt, cfg, v, n, err);
+    hn_status st = hn_optim_new_graph_views(opt, cfg, g, v, n, err);
     free(v);
+    return st;
+}
+
+hn_status hn_optim_new_graph_views(hn_optim **opt, const hn_optim_config *cfg, hn_graph *g, const hn_param_view *views,
+                                   int n_views, hn_error *err)
+{
+    if (!g)
+        return hn_error_set(err, HN_ERR_ARG, "optim_new_graph: graph is NULL");
+    hn_status st = hn_optim_new(opt, cfg, views, n_views, err);
 #ifdef HEPNN_HAVE_CUDA
     if (!st && g->device == HN_DEVICE_CUDA) {
         st = hn_cuda_optim_attach(*opt, hn_cuda_ctx_of(g)->stream, err);

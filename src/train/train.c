@@ -309,7 +309,7 @@ static hn_status trainer_init(trainer *t, hn_error *err)
         t->grads[i] = hn_tensor_grad(p);
     }
     hn_optim_config oc = t->cfg->optim;
-    hn_status st = hn_optim_new_on(&t->opt, dev, &oc, t->views, t->n_params, err);
+    hn_status st = hn_optim_new_graph_views(&t->opt, &oc, g, t->views, t->n_params, err);
     if (st)
         return st;
     if (t->dm)

@@ -99,7 +99,7 @@ __device__ static inline float warp_sum(float v)
     return v;
 }
 
-__global__ static void k_one(const dstage *st, int n_stages, int n_in, const float *nshift, const float *nscale,
+__global__ static void __launch_bounds__(1024) k_one(const dstage *st, int n_stages, int n_in, const float *nshift, const float *nscale,
                              const float *x, float *out, int task, int n_out, const float *tshift,
                              const float *tscale, int width)
 {
