@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "hepnn/device.h"
 #include "hepnn/infer.h"
 #include "hepnn/model.h"
 
@@ -105,6 +106,7 @@ static void check_on_gpu(const char *what, hn_infer *inf, const float *x, int64_
     CHECK(dx && dy);
     if (dx && dy) {
         CHECK_OK(hn_tensor_set(dx, x, n * n_in, &err), &err);
+        CHECK_OK(hn_graph_sync(g, &err), &err); /* the object runs on its own stream */
         CHECK_OK(hn_infer_run_batch_device(inf, hn_tensor_data(dx), n, hn_tensor_data(dy), &err), &err);
         CHECK_OK(hn_tensor_get(dy, bat, n * n_out, &err), &err);
         CHECK_MSG(worst_error(bat, ref, n * n_out, 2e-5) <= 1.0, "%s: GPU batch in device memory differs", what);

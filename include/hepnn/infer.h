@@ -54,7 +54,9 @@ hn_status hn_infer_run_batch(hn_infer *inf, const float *x, int64_t n, float *ou
  * hn_infer_set_device(inf, HN_DEVICE_CUDA, flags, err) copies the compiled
  * model to the GPU; from then on hn_infer_run and hn_infer_run_batch run there
  * (inputs and outputs stay host memory) and hn_infer_run_batch_device takes
- * device memory (e.g. hn_tensor_data of a device graph's tensor). One event is
+ * device memory (e.g. hn_tensor_data of a device graph's tensor; the object
+ * runs on its own CUDA stream, so work that writes x elsewhere must have
+ * finished: hn_graph_sync; it returns when out is written). One event is
  * one kernel launch reading and writing pinned host memory; a batch is one
  * cuBLASLt product per dense layer with bias and ReLU in its epilogue. Batch
  * buffers grow to the largest n seen (device memory is allocated then).

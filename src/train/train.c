@@ -312,10 +312,10 @@ static hn_status trainer_init(trainer *t, hn_error *err)
     hn_status st = hn_optim_new_graph_views(&t->opt, &oc, g, t->views, t->n_params, err);
     if (st)
         return st;
-    if (t->dm)
-        return hn_plan_new(&t->plan, g, hn_model_train_loss(t->dm), t->opt, err);
     hn_rng_seed(&t->st.shuffle_rng, t->cfg->seed);
     t->st.best_val = INFINITY;
+    if (t->dm) /* on a device: zero_grad, forward, backward and step captured as one unit */
+        return hn_plan_new(&t->plan, g, hn_model_train_loss(t->dm), t->opt, err);
     /* the fused step for plain MLPs (same bits as the graph's; its buffers are
      * per event, so not for full-batch gradient descent on a large set) */
     int64_t n = t->stream->n_events > 0 ? t->stream->n_events : 65536;
