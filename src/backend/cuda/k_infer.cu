@@ -4,12 +4,17 @@
 // stay in shared memory; for a dense layer each warp takes four outputs at a
 // time, its lanes striding over the inputs of the four weight rows (stored
 // (out, in) so the lanes read consecutive floats) and summing with shuffles.
+// The weights come from L2, so the time is latency: each lane issues the loads
+// of eight input positions of the four rows before it uses any of them, so a
+// 300-wide layer costs a few round trips instead of one per input position.
 // The event is read from and the outputs written to pinned, mapped host
 // memory, so a call is one launch and one wait: no copies.
 //
 // Many events: per dense layer one cuBLASLt product whose epilogue adds the
 // bias and applies ReLU (other activations run as one elementwise kernel
-// after a bias epilogue), then the task's output head as one kernel.
+// after a bias epilogue), then the task's output head as one kernel. A dense
+// layer with few outputs (the output layer of a classifier) is a
+// matrix-vector product bound by reading its input: one warp per event.
 #include <cublasLt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +97,11 @@ __device__ static void head_row(int task, int o, const float *z, float *out, con
     }
 }
 
+// Input positions per lane whose loads are in flight together (one-event kernel).
+#define ONE_ILP 8
+// Outputs up to which a batched dense layer is one warp per event, not cuBLASLt.
+#define SMALL_OUT 8
+
 __device__ static inline float warp_sum(float v)
 {
     for (int o = 16; o > 0; o >>= 1)
@@ -115,26 +125,30 @@ __global__ static void __launch_bounds__(1024) k_one(const dstage *st, int n_sta
             for (int j0 = 4 * warp; j0 < S.out; j0 += 4 * nwarps) {
                 const int nj = S.out - j0 < 4 ? S.out - j0 : 4;
                 const float *w = S.wt + (size_t)j0 * S.in;
-                float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-                for (int i = lane; i < S.in; i += 32) {
-                    const float xi = cur[i];
-                    a0 += xi * w[i];
-                    if (nj > 1)
-                        a1 += xi * w[S.in + i];
-                    if (nj > 2)
-                        a2 += xi * w[2 * S.in + i];
-                    if (nj > 3)
-                        a3 += xi * w[3 * S.in + i];
+                float a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+                for (int base = lane; base < S.in; base += 32 * ONE_ILP) {
+                    float xv[ONE_ILP], wv[4][ONE_ILP];
+#pragma unroll
+                    for (int k = 0; k < ONE_ILP; k++) {
+                        const int i = base + 32 * k;
+                        const bool ok = i < S.in;
+                        xv[k] = ok ? cur[i] : 0.0f;
+#pragma unroll
+                        for (int r = 0; r < 4; r++)
+                            wv[r][k] = ok && r < nj ? w[(size_t)r * S.in + i] : 0.0f;
+                    }
+#pragma unroll
+                    for (int k = 0; k < ONE_ILP; k++)
+#pragma unroll
+                        for (int r = 0; r < 4; r++)
+                            a[r] += xv[k] * wv[r][k];
                 }
-                a0 = warp_sum(a0);
-                a1 = warp_sum(a1);
-                a2 = warp_sum(a2);
-                a3 = warp_sum(a3);
-                if (lane == 0) {
-                    const float a[4] = {a0, a1, a2, a3};
+#pragma unroll
+                for (int r = 0; r < 4; r++)
+                    a[r] = warp_sum(a[r]);
+                if (lane == 0)
                     for (int k = 0; k < nj; k++)
                         nxt[j0 + k] = act_f(S.act, a[k] + S.b[j0 + k], S.alpha, S.slope, j0 + k);
-                }
             }
             float *t = cur;
             cur = nxt;
@@ -150,6 +164,35 @@ __global__ static void __launch_bounds__(1024) k_one(const dstage *st, int n_sta
     }
     if (tid == 0)
         head_row(task, n_out, cur, out, tshift, tscale);
+}
+
+// y (n, out) = act(x (n, in) · w + b) for out <= SMALL_OUT, w stored (out, in): one
+// warp per event, its lanes striding over the event's inputs.
+__global__ static void k_dense_small(const float *x, int64_t n, int in, int out, const float *wt, const float *b,
+                                     int act, float alpha, const float *slope, float *y)
+{
+    const int lane = threadIdx.x & 31;
+    const int64_t warps = (int64_t)gridDim.x * (blockDim.x >> 5);
+    for (int64_t r = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) >> 5; r < n; r += warps) {
+        const float *xr = x + r * in;
+        float a[SMALL_OUT];
+#pragma unroll
+        for (int j = 0; j < SMALL_OUT; j++)
+            a[j] = 0.0f;
+        for (int i = lane; i < in; i += 32) {
+            const float xi = xr[i];
+#pragma unroll
+            for (int j = 0; j < SMALL_OUT; j++)
+                if (j < out)
+                    a[j] += xi * wt[(size_t)j * in + i];
+        }
+#pragma unroll
+        for (int j = 0; j < SMALL_OUT; j++)
+            a[j] = warp_sum(a[j]);
+        if (lane == 0)
+            for (int j = 0; j < out; j++)
+                y[r * out + j] = act_f(act, a[j] + b[j], alpha, slope, j);
+    }
 }
 
 __global__ static void k_norm(const float *x, int64_t n, int f, const float *shift, const float *scale, float *y)
@@ -431,7 +474,7 @@ static hn_status plan(hn_cuda_infer *c, int64_t n, hn_error *err)
     for (int i = 0; i < c->n_stages && !st; i++) {
         const dstage *s = &c->h_st[i];
         ltplan *p = &c->plans[i];
-        if (s->kind != HN_IST_DENSE)
+        if (s->kind != HN_IST_DENSE || s->out <= SMALL_OUT)
             continue;
         char what[128];
         snprintf(what, sizeof what, "infer: cuBLASLt plan of stage %d (%d -> %d) at batch %lld", i + 1, s->in, s->out,
@@ -513,7 +556,15 @@ extern "C" hn_status hn_cuda_infer_run_batch(hn_cuda_infer *c, const float *x, i
     const float one = 1.0f, zero = 0.0f;
     for (int i = 0; i < c->n_stages && !st; i++) {
         const dstage *s = &c->h_st[i];
-        if (s->kind == HN_IST_DENSE) {
+        if (s->kind == HN_IST_DENSE && s->out <= SMALL_OUT) {
+            unsigned blocks = (unsigned)((n + 7) / 8 < 65536 ? (n + 7) / 8 : 65536); // 8 warps per block
+            k_dense_small<<<blocks, 256, 0, c->stream>>>(cur, n, s->in, s->out, s->wt, s->b, s->act, s->alpha,
+                                                        s->slope, other);
+            st = hn_cuda_launched("infer: dense layer with few outputs", err);
+            float *t = cur;
+            cur = other;
+            other = t;
+        } else if (s->kind == HN_IST_DENSE) {
             ltplan *p = &c->plans[i];
             st = hn_cublas_check(cublasLtMatmul(c->lt, p->mm, &one, s->w, p->a, cur, p->x, &zero, other, p->y, other,
                                                 p->y, &p->algo, c->ws, c->ws_size, c->stream),
