@@ -206,9 +206,10 @@ static double loss_after(bench *b, int steps)
     return sum / 100.0;
 }
 
-/* The network as a compiled model (hn_model_compile_inference) moved to the
- * device with flags; the caller frees *m and the result. */
-static hn_infer *compiled(unsigned flags, hn_model **m)
+/* The same network as a compiled model on the device: median single-event
+ * latency and events/s at batch 10^5 (inputs and outputs in device memory),
+ * with the given hn_infer_set_device flags. */
+static void compiled_figures(bench *b, unsigned flags, const char *tag, double secs)
 {
     hn_error err = {0};
     hn_layer_spec l[6];
@@ -217,56 +218,28 @@ static hn_infer *compiled(unsigned flags, hn_model **m)
         l[2 * i + 1] = (hn_layer_spec){.kind = HN_LAYER_ACTIVATION, .act = HN_ACT_RELU};
     }
     hn_model_spec spec = {F, 1, HN_TASK_BINARY, 6, l, 4};
+    hn_model *m;
     hn_infer *inf;
-    if (hn_model_new(m, &spec, &err) || hn_model_compile_inference(*m, &inf, &err) ||
+    if (hn_model_new(&m, &spec, &err) || hn_model_compile_inference(m, &inf, &err) ||
         hn_infer_set_device(inf, HN_DEVICE_CUDA, flags, &err))
         die("compiled inference", &err);
-    return inf;
-}
-
-/* Median latency of hn_infer_run over 3000 events (host memory in and out). */
-static double compiled_latency(hn_infer *inf)
-{
-    enum { N = 3000 };
-    static double lat[N];
-    float x[F], z;
-    for (int j = 0; j < F; j++)
-        x[j] = 0.1f * (float)j;
-    for (int i = -50; i < N; i++) {
-        double t0 = now();
-        x[0] = (float)i * 1e-3f;
-        if (hn_infer_run(inf, x, &z)) {
-            hn_error err = {HN_ERR_BACKEND, "hn_infer_run failed"};
-            die("compiled inference, one event", &err);
+    if (!flags) {
+        enum { N = 3000 };
+        static double lat[N];
+        float x[F], z;
+        for (int j = 0; j < F; j++)
+            x[j] = 0.1f * (float)j;
+        for (int i = -50; i < N; i++) {
+            double t0 = now();
+            x[0] = (float)i * 1e-3f;
+            if (hn_infer_run(inf, x, &z))
+                die("compiled inference, one event", &err);
+            if (i >= 0)
+                lat[i] = now() - t0;
         }
-        if (i >= 0)
-            lat[i] = now() - t0;
+        qsort(lat, N, sizeof lat[0], cmp_double);
+        printf("infer1_compiled_latency_us %.2f\n", 1e6 * lat[N / 2]);
     }
-    qsort(lat, N, sizeof lat[0], cmp_double);
-    return lat[N / 2];
-}
-
-/* Single events through the resident server (HN_INFER_RESIDENT). Nothing
- * else touches the device meanwhile: the server holds it until freed. */
-static void resident_figures(void)
-{
-    hn_model *m;
-    hn_infer *inf = compiled(HN_INFER_RESIDENT, &m);
-    printf("infer1_resident_latency_us %.2f\n", 1e6 * compiled_latency(inf));
-    hn_infer_free(inf);
-    hn_model_free(m);
-}
-
-/* The same network as a compiled model on the device: median single-event
- * latency (flags 0) and events/s at batch 10^5 (inputs and outputs in device
- * memory), with the given hn_infer_set_device flags. */
-static void compiled_figures(bench *b, unsigned flags, const char *tag, double secs)
-{
-    hn_error err = {0};
-    hn_model *m;
-    hn_infer *inf = compiled(flags, &m);
-    if (!flags)
-        printf("infer1_compiled_latency_us %.2f\n", 1e6 * compiled_latency(inf));
     const int64_t bs = 100000;
     hn_tensor *out = hn_state(b->data, tag, 2, (int64_t[]){bs, 1});
     if (!out)
@@ -354,7 +327,6 @@ int main(int argc, char **argv)
     printf("infer1_eager_latency_us %.2f\n", 1e6 * single_latency(&b, 0));
     printf("infer_events_per_s_b100000 %.0f\n", batch_inference_rate(&b, secs));
     if (dev == HN_DEVICE_CUDA) {
-        resident_figures();
         compiled_figures(&b, 0, "compiled", secs);
         compiled_figures(&b, HN_INFER_AUTOTUNE, "compiled_autotuned", secs);
         compiled_figures(&b, HN_INFER_TF32 | HN_INFER_AUTOTUNE, "compiled_tf32", secs);

@@ -8,8 +8,7 @@
 # Stages, most important first: build; the CUDA tests and the compiled
 # inference test; the GPU benchmark beside PyTorch; the demo trained on the
 # CPU and on the GPU (test AUC within 0.002, tools/gpu_demo_auc.sh); the rest
-# of the suite. SECS sets the benchmark's seconds per figure (default 1.5);
-# QUICK=1 stops after the benchmark.
+# of the suite. SECS sets the benchmark's seconds per figure (default 1.5).
 #   OUT=/some/dir bash tools/gpu_check.sh
 set -u
 cd "$(dirname "$0")/.."
@@ -57,7 +56,6 @@ else
   say "-- pytorch: not available with CUDA on this machine; hepnn figures only"
 fi
 say "after the benchmark: $(elapsed) s"
-if [ "${QUICK:-0}" = 1 ]; then say "== done (QUICK) in $(elapsed) s"; exit 0; fi
 timeout 200 bash tools/gpu_demo_auc.sh "$B/hepnn" "$OUT/demo" >"$OUT/demo_auc.txt" 2>&1
 say "-- demo, CPU against GPU (rc $?)"; tee -a "$S" <"$OUT/demo_auc.txt"
 say "after the demo: $(elapsed) s"

@@ -65,16 +65,9 @@ hn_status hn_infer_run_batch(hn_infer *inf, const float *x, int64_t n, float *ou
  * a device; on the GPU hn_infer_run reports a device error as HN_ERR_BACKEND
  * without a message (it takes no error argument). */
 enum {
-    HN_INFER_TF32 = 1,     /* TF32 tensor cores in the batched products (relative error ~1e-3) */
-    HN_INFER_AUTOTUNE = 2, /* time cuBLASLt's candidate algorithms at each new batch size and keep the
-                              fastest (the choice, hence the last bits, may differ between processes) */
-    HN_INFER_RESIDENT = 4  /* for triggers: a one-block kernel stays on the GPU and serves
-                              hn_infer_run through pinned host memory, so an event costs no CUDA
-                              call (the launch and the wait are most of a call's time otherwise).
-                              It holds one SM and polls until the object is freed or moved back to
-                              the CPU; while it runs, anything that waits for the whole device
-                              (cudaDeviceSynchronize, cudaFree, freeing a device graph) waits for
-                              it: free the object first. The batched calls still work. */
+    HN_INFER_TF32 = 1,    /* TF32 tensor cores in the batched products (relative error ~1e-3) */
+    HN_INFER_AUTOTUNE = 2 /* time cuBLASLt's candidate algorithms at each new batch size and keep the
+                             fastest (the choice, hence the last bits, may differ between processes) */
 };
 hn_status hn_infer_set_device(hn_infer *inf, hn_device dev, unsigned flags, hn_error *err);
 hn_device hn_infer_device(const hn_infer *inf);

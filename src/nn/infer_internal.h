@@ -49,8 +49,6 @@ hn_status hn_cuda_infer_run_batch(hn_cuda_infer *c, const float *x, int64_t n, f
  * product's algorithm by timing (off: cuBLASLt's first choice). */
 void hn_cuda_infer_set_tf32(hn_cuda_infer *c, int on);
 void hn_cuda_infer_set_autotune(hn_cuda_infer *c, int on);
-/* Starts (on) or stops the resident server of single events. */
-hn_status hn_cuda_infer_set_resident(hn_cuda_infer *c, int on, hn_error *err);
 
 #ifdef __cplusplus
 }

@@ -505,10 +505,6 @@ hn_status hn_infer_set_device(hn_infer *inf, hn_device dev, unsigned flags, hn_e
         return st;
     hn_cuda_infer_set_tf32(c, (flags & HN_INFER_TF32) != 0);
     hn_cuda_infer_set_autotune(c, (flags & HN_INFER_AUTOTUNE) != 0);
-    if ((flags & HN_INFER_RESIDENT) && (st = hn_cuda_infer_set_resident(c, 1, err))) {
-        hn_cuda_infer_free(c);
-        return st;
-    }
     hn_cuda_infer_free(inf->cuda);
     inf->cuda = c;
     return HN_OK;

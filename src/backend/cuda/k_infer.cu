@@ -16,10 +16,8 @@
 // layer with few outputs (the output layer of a classifier) is a
 // matrix-vector product bound by reading its input: one warp per event.
 #include <cublasLt.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "backend/cuda/k_common.cuh"
 #include "hepnn/model.h"
@@ -42,13 +40,6 @@ struct ltplan {
     cublasLtMatmulAlgo_t algo;
 };
 
-// What the one-event kernels need: the stages and the standardisations.
-struct onenet {
-    const dstage *st;
-    int n_stages, n_in, n_out, task, width;
-    const float *nshift, *nscale, *tshift, *tscale;
-};
-
 } // namespace
 
 struct hn_cuda_infer {
@@ -61,10 +52,6 @@ struct hn_cuda_infer {
     dstage *d_st; // the same array on the device
     float *nshift, *nscale, *tshift, *tscale;
     float *pin_x, *pin_out, *map_x, *map_out; // pinned host memory and its device aliases
-    volatile int *ctrl, *map_ctrl;            // resident server: [0] request, [1] answer
-    cudaStream_t serve_stream;                // the resident server's (never waited for while it runs)
-    int resident, seq;
-    onenet net;
     size_t shared_bytes;                      // the one-event kernel's shared memory
     int64_t cap;                              // rows of the batch buffers
     float *bx, *b0, *b1, *bout;
@@ -122,18 +109,16 @@ __device__ static inline float warp_sum(float v)
     return v;
 }
 
-// One event through the network by the whole block: x (n_in) read once (it
-// may be mapped host memory, hence volatile), out (n_out) written by thread 0.
-// sh: 2·width floats of shared memory.
-__device__ static void one_event(const onenet &N, const volatile float *x, float *out, float *sh)
+__global__ static void __launch_bounds__(1024) k_one(const dstage *st, int n_stages, int n_in, const float *nshift, const float *nscale,
+                             const float *x, float *out, int task, int n_out, const float *tshift,
+                             const float *tscale, int width)
 {
-    const dstage *st = N.st;
-    float *cur = sh, *nxt = sh + N.width;
+    extern __shared__ float sh[];
+    float *cur = sh, *nxt = sh + width;
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, nwarps = blockDim.x >> 5;
-    for (int i = tid; i < N.n_in; i += blockDim.x)
-        cur[i] = (x[i] - N.nshift[i]) * N.nscale[i];
+    for (int i = tid; i < n_in; i += blockDim.x)
+        cur[i] = (x[i] - nshift[i]) * nscale[i];
     __syncthreads();
-    const int n_stages = N.n_stages;
     for (int s = 0; s < n_stages; s++) {
         const dstage S = st[s];
         if (S.kind == HN_IST_DENSE) {
@@ -178,43 +163,7 @@ __device__ static void one_event(const onenet &N, const volatile float *x, float
         __syncthreads();
     }
     if (tid == 0)
-        head_row(N.task, N.n_out, cur, out, N.tshift, N.tscale);
-}
-
-__global__ static void __launch_bounds__(1024) k_one(onenet N, const float *x, float *out)
-{
-    extern __shared__ float sh[];
-    one_event(N, x, out, sh);
-}
-
-// The resident server (HN_INFER_RESIDENT): one block that stays on the GPU
-// and serves events through pinned host memory, so a call makes no CUDA call
-// at all. ctrl[0]: the host's request number (-1: stop); ctrl[1]: the number
-// of the last request answered. Polls with a short sleep between reads.
-__global__ static void __launch_bounds__(1024) k_serve(onenet N, const float *x, float *out, volatile int *ctrl)
-{
-    extern __shared__ float sh[];
-    __shared__ int req;
-    int last = ctrl[1];
-    for (;;) {
-        if (threadIdx.x == 0) {
-            int r;
-            while ((r = ctrl[0]) == last)
-                __nanosleep(64);
-            req = r;
-        }
-        __syncthreads();
-        const int r = req;
-        __syncthreads(); // everyone has read req before thread 0 may change it
-        if (r < 0)
-            return;
-        last = r;
-        one_event(N, x, out, sh);
-        if (threadIdx.x == 0) {
-            __threadfence_system(); // the outputs reach the host before the answer
-            ctrl[1] = r;
-        }
-    }
+        head_row(task, n_out, cur, out, tshift, tscale);
 }
 
 // y (n, out) = act(x (n, in) · w + b) for out <= SMALL_OUT, w stored (out, in): one
@@ -288,8 +237,6 @@ static hn_status upload(float **dst, const float *src, size_t n, const char *wha
     return st;
 }
 
-static hn_status serve_stop(hn_cuda_infer *c, hn_error *err);
-
 static void plans_free(hn_cuda_infer *c)
 {
     for (int i = 0; c->plans && i < c->n_stages; i++) {
@@ -312,7 +259,6 @@ extern "C" void hn_cuda_infer_free(hn_cuda_infer *c)
     if (!c)
         return;
     // teardown: errors here have nowhere to go and change nothing
-    (void)serve_stop(c, NULL);
     if (c->stream)
         (void)cudaStreamSynchronize(c->stream);
     plans_free(c);
@@ -330,9 +276,6 @@ extern "C" void hn_cuda_infer_free(hn_cuda_infer *c)
         (void)cudaFree(p[k]);
     (void)cudaFreeHost(c->pin_x);
     (void)cudaFreeHost(c->pin_out);
-    (void)cudaFreeHost((void *)c->ctrl);
-    if (c->serve_stream)
-        (void)cudaStreamDestroy(c->serve_stream);
     if (c->lt)
         (void)cublasLtDestroy(c->lt);
     if (c->stream)
@@ -356,8 +299,6 @@ extern "C" hn_status hn_cuda_infer_new(const hn_infer_desc *d, hn_cuda_infer **o
     hn_status st = (!c->h_st || !c->plans) ? hn_error_set(err, HN_ERR_NOMEM, "infer on cuda: out of memory") : HN_OK;
     if (!st)
         st = hn_cuda_check(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking), "infer: stream", err);
-    if (!st)
-        st = hn_cuda_check(cudaStreamCreateWithFlags(&c->serve_stream, cudaStreamNonBlocking), "infer: stream", err);
     if (!st)
         st = hn_cublas_check(cublasLtCreate(&c->lt), "infer: cuBLASLt handle", err);
     c->ws_size = HN_CUDA_BLAS_WS;
@@ -416,113 +357,34 @@ extern "C" hn_status hn_cuda_infer_new(const hn_infer_desc *d, hn_cuda_infer **o
         st = hn_cuda_check(cudaHostAlloc((void **)&c->pin_out, sizeof(float) * (size_t)d->n_out, cudaHostAllocMapped),
                            "infer: pinned output", err);
     if (!st)
-        st = hn_cuda_check(cudaHostAlloc((void **)&c->ctrl, 2 * sizeof(int), cudaHostAllocMapped), "infer: pinned flags",
-                           err);
-    if (!st)
-        st = hn_cuda_check(cudaHostGetDevicePointer((void **)&c->map_ctrl, (void *)c->ctrl, 0), "infer: mapped flags",
-                           err);
-    if (!st)
         st = hn_cuda_check(cudaHostGetDevicePointer((void **)&c->map_x, c->pin_x, 0), "infer: mapped input", err);
     if (!st)
         st = hn_cuda_check(cudaHostGetDevicePointer((void **)&c->map_out, c->pin_out, 0), "infer: mapped output",
                            err);
     c->shared_bytes = 2 * sizeof(float) * (size_t)c->width;
-    if (!st && c->shared_bytes > 48 * 1024 - 64) { // past the default limit (k_serve adds a few static bytes)
+    if (!st && c->shared_bytes > 48 * 1024) {
         int most = 0, dev = 0;
         st = hn_cuda_check(cudaGetDevice(&dev), "infer: device", err);
         if (!st)
             st = hn_cuda_check(cudaDeviceGetAttribute(&most, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev),
                                "infer: shared memory", err);
-        if (!st && c->shared_bytes + 64 <= (size_t)most) {
+        if (!st && c->shared_bytes <= (size_t)most)
             st = hn_cuda_check(cudaFuncSetAttribute(k_one, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                                     (int)c->shared_bytes),
                                "infer: shared memory", err);
-            if (!st)
-                st = hn_cuda_check(cudaFuncSetAttribute(k_serve, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                        (int)c->shared_bytes),
-                                   "infer: shared memory", err);
-        } else if (!st) {
+        else if (!st)
             c->shared_bytes = 0; // too wide for one block: one event takes the batched path
-        }
     }
     if (st) {
         hn_cuda_infer_free(c);
         return st;
     }
-    c->net = onenet{c->d_st, c->n_stages, c->n_in, c->n_out, c->task, c->width,
-                    c->nshift, c->nscale, c->tshift, c->tscale};
     *out = c;
     return HN_OK;
 }
 
 extern "C" void hn_cuda_infer_set_tf32(hn_cuda_infer *c, int on) { c->tf32 = on; }
 extern "C" void hn_cuda_infer_set_autotune(hn_cuda_infer *c, int on) { c->autotune = on; }
-
-static double wall(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static hn_status serve_start(hn_cuda_infer *c, hn_error *err)
-{
-    c->ctrl[0] = c->seq;
-    c->ctrl[1] = c->seq;
-    k_serve<<<1, 1024, c->shared_bytes, c->serve_stream>>>(c->net, c->map_x, c->map_out, c->map_ctrl);
-    hn_status st = hn_cuda_launched("infer: starting the resident server", err);
-    c->resident = st == HN_OK;
-    return st;
-}
-
-static hn_status serve_stop(hn_cuda_infer *c, hn_error *err)
-{
-    if (!c->resident)
-        return HN_OK;
-    __sync_synchronize();
-    c->ctrl[0] = -1;
-    c->resident = 0;
-    return hn_cuda_check(cudaStreamSynchronize(c->serve_stream), "infer: stopping the resident server", err);
-}
-
-// One event through the resident server: inputs, then the request number;
-// wait for the answer (at most 2 s: a server that stopped is an error).
-static hn_status serve(hn_cuda_infer *c, float *out, hn_error *err)
-{
-    const int r = c->seq = c->seq == INT32_MAX ? 1 : c->seq + 1;
-    __sync_synchronize(); // the inputs are in memory before the request
-    c->ctrl[0] = r;
-    double t0 = 0.0;
-    for (long spins = 0; c->ctrl[1] != r; spins++) {
-        if ((spins & 4095) == 4095) {
-            double t = wall();
-            if (t0 == 0.0)
-                t0 = t;
-            else if (t - t0 > 2.0) {
-                cudaError_t e = cudaStreamQuery(c->serve_stream);
-                c->resident = 0;
-                return e != cudaSuccess && e != cudaErrorNotReady
-                           ? hn_cuda_check(e, "infer: resident server", err)
-                           : hn_error_set(err, HN_ERR_BACKEND, "infer: the resident server did not answer in 2 s");
-            }
-        }
-    }
-    __sync_synchronize();
-    memcpy(out, c->pin_out, sizeof(float) * (size_t)c->n_out);
-    return HN_OK;
-}
-
-extern "C" hn_status hn_cuda_infer_set_resident(hn_cuda_infer *c, int on, hn_error *err)
-{
-    if (!on)
-        return serve_stop(c, err);
-    if (c->resident)
-        return HN_OK;
-    if (!c->shared_bytes)
-        return hn_error_set(err, HN_ERR_UNSUPPORTED, "infer: a layer of %d units is too wide for the resident server",
-                            c->width);
-    return serve_start(c, err);
-}
 
 extern "C" hn_status hn_cuda_infer_run1(hn_cuda_infer *c, const float *x, float *out, hn_error *err)
 {
@@ -534,9 +396,8 @@ extern "C" hn_status hn_cuda_infer_run1(hn_cuda_infer *c, const float *x, float 
         return st;
     }
     memcpy(c->pin_x, x, sizeof(float) * (size_t)c->n_in);
-    if (c->resident)
-        return serve(c, out, err);
-    k_one<<<1, 1024, c->shared_bytes, c->stream>>>(c->net, c->map_x, c->map_out);
+    k_one<<<1, 1024, c->shared_bytes, c->stream>>>(c->d_st, c->n_stages, c->n_in, c->nshift, c->nscale, c->map_x,
+                                                    c->map_out, c->task, c->n_out, c->tshift, c->tscale, c->width);
     hn_status st = hn_cuda_launched("infer: one event", err);
     if (!st)
         st = hn_cuda_check(cudaStreamSynchronize(c->stream), "infer: one event", err);
@@ -676,16 +537,7 @@ extern "C" hn_status hn_cuda_infer_run_batch(hn_cuda_infer *c, const float *x, i
 {
     if (n == 0)
         return HN_OK;
-    hn_status st = HN_OK;
-    if (n > c->cap && c->resident) { // cudaFree waits for every kernel, the server's too
-        st = serve_stop(c, err);
-        if (!st)
-            st = grow(c, n, err);
-        hn_status st2 = serve_start(c, err);
-        st = st ? st : st2;
-    }
-    if (!st)
-        st = grow(c, n, err);
+    hn_status st = grow(c, n, err);
     if (!st)
         st = plan(c, n, err);
     if (st)
