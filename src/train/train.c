@@ -279,12 +279,12 @@ static hn_status trainer_init(trainer *t, hn_error *err)
     const hn_model_spec *s = hn_model_get_spec(t->m);
     hn_device dev = t->cfg->device;
     t->w = t->m;
-    if (dev != hn_model_device(t->m)) {
+    if (hn_model_device(t->m) != HN_DEVICE_CPU)
+        return hn_error_set(err, HN_ERR_ARG, "train: the model is on %s; pass a CPU model and set the config's device",
+                            hn_device_name(hn_model_device(t->m)));
+    if (dev != HN_DEVICE_CPU) {
         /* the penalty becomes part of the device graph's loss (the host cannot
          * add its gradient there); its values come from m once m is ready */
-        if (hn_model_device(t->m) != HN_DEVICE_CPU)
-            return hn_error_set(err, HN_ERR_ARG, "train: the model is on %s; pass a CPU model and set device",
-                                hn_device_name(hn_model_device(t->m)));
         hn_status st = hn_model_new_penalised(&t->dm, s, dev, t->cfg->penalty.l1, t->cfg->penalty.l2, err);
         if (st)
             return hn_error_prefix(err, "train: device %s", hn_device_name(dev));
