@@ -5,7 +5,7 @@
 #
 #   bash bench/run.sh [--size smoke|quick|full] [--build DIR] [--out DIR] [--threads T] [--no-install]
 #
-# full (the issue's sizes, ~15 min on 2 idle cores), quick (~5 min), smoke (hepnn only, seconds: the
+# full (the issue's sizes, ~25-30 min on 2 idle cores), quick (~10-15 min), smoke (hepnn only, seconds: the
 # ctest bench_smoke). Run as root, it installs the peers' Debian packages first (python3-torch,
 # python3-sklearn, libfann-dev); a missing peer is skipped and said so.
 set -euo pipefail
