@@ -29,7 +29,7 @@ test-sanitize: test-deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 HEPNN_SANITIZE=1 ctest --output-on-failure -j $(JOBS)
 
-# The benchmark suite against the peers (bench/run.sh; docs/performance.md): about 15 minutes.
+# The benchmark suite against the peers (bench/run.sh; docs/performance.md): about 25-30 minutes.
 bench: build
 	bash bench/run.sh --size full --build $(BUILD)
 

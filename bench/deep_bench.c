@@ -1,9 +1,14 @@
 /* Training throughput of a CNN on 1x40x40 jet images and of an LSTM on
  * sequences, and single-image CNN inference latency; the PyTorch peer is
- * bench/deep_bench_torch.py (same shapes, same thread count).
- * Build and run from the repository root after `make`:
- *   cc -O2 -Iinclude bench/deep_bench.c build/libhepnn.a -lopenblas -fopenmp -lm -o build/deep_bench
- *   OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 ./build/deep_bench [cnn|lstm|all] [iterations]
+ * bench/deep_bench_torch.py (same shapes, same thread count). Built by CMake
+ * as build/bench/deep_bench; bench/workload_deep.sh runs both in the suite.
+ *
+ *   deep_bench [cnn|lstm|all] [iterations] [--batch B] [--calls C] [--threads T] [--blas-threads U] [--json]
+ *
+ * --calls: single-image inference calls timed (default 200).
+ * Without --threads the thread counts come from the environment
+ * (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS). --json prints one JSON line per
+ * measurement (the suite's format) instead of the readable lines.
  * CNN: conv 32 3x3 -> ReLU -> max pool 2 -> conv 64 3x3 -> ReLU -> max pool 2 -> dense 128 -> ReLU -> 1,
  * binary cross-entropy, Adam, batch 256. LSTM: 16 inputs, hidden 128, 50 steps, last state -> 1, batch 256. */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
@@ -14,6 +19,12 @@
 
 #include "hepnn/layers_deep.h"
 #include "hepnn/optim.h"
+#include "hepnn/threads.h"
+
+typedef struct {
+    int iters, json, threads, blas_threads, calls;
+    int64_t batch;
+} bench_opts;
 
 static double now(void)
 {
@@ -79,8 +90,25 @@ static double train_time(hn_graph *g, hn_tensor *loss, int iters)
     return dt;
 }
 
-static void bench_cnn(int iters)
+static const char *omp_wait(void)
 {
+    const char *w = getenv("OMP_WAIT_POLICY");
+    return w ? w : "default";
+}
+
+/* One JSON line of a training measurement. */
+static void json_train(const char *net, const bench_opts *o, double dt)
+{
+    printf("{\"bench\":\"hepnn_deep_train\",\"net\":\"%s\",\"batch\":%lld,\"threads\":%d,\"blas_threads\":%d,"
+           "\"omp_wait\":\"%s\",\"iters\":%d,\"ms_per_step\":%.3f,\"cpu_ms_per_step\":%.3f,\"events_per_s\":%.1f}\n",
+           net, (long long)o->batch, hn_threads_kernel(), hn_threads_blas(), omp_wait(), o->iters, 1e3 * dt,
+           1e3 * cpu_per_step, (double)o->batch / dt);
+    fflush(stdout);
+}
+
+static void bench_cnn(const bench_opts *o)
+{
+    int iters = o->iters;
     hn_graph *g = NULL;
     hn_error err = {0};
     hn_rng r;
@@ -96,32 +124,42 @@ static void bench_cnn(int iters)
     hn_tensor *z = hn_dense(g, h, 1, HN_INIT_XAVIER_UNIFORM, &r, "out");
     hn_tensor *loss = hn_loss_bce_logits(g, z, t, NULL);
     hn_tensor *outs[2] = {loss, z};
-    if (hn_graph_set_batch(g, 256, &err) || hn_graph_compile(g, outs, 2, &err)) {
+    if (hn_graph_set_batch(g, o->batch, &err) || hn_graph_compile(g, outs, 2, &err)) {
         fprintf(stderr, "cnn: %s\n", err.msg);
         exit(1);
     }
     fill(x, &r, 0);
     fill(t, &r, 1);
     double dt = train_time(g, loss, iters);
-    printf("cnn train: %.1f ms/step wall, %.1f ms/step CPU, %.0f images/s (batch 256)\n", 1e3 * dt,
-           1e3 * cpu_per_step, 256.0 / dt);
+    if (o->json)
+        json_train("cnn", o, dt);
+    else
+        printf("cnn train: %.1f ms/step wall, %.1f ms/step CPU, %.0f images/s (batch %lld)\n", 1e3 * dt,
+               1e3 * cpu_per_step, (double)o->batch / dt, (long long)o->batch);
     /* single-image inference */
     hn_graph_set_training(g, 0);
     hn_graph_set_batch(g, 1, &err);
     fill(x, &r, 0);
-    int n = 200;
+    int n = o->calls;
     for (int i = 0; i < 10; i++)
         hn_graph_forward_to(g, z, &err);
     double t0 = now(), c0 = cpu();
     for (int i = 0; i < n; i++)
         hn_graph_forward_to(g, z, &err);
-    printf("cnn inference, batch 1: %.1f us/image wall, %.1f us CPU\n", 1e6 * (now() - t0) / n,
-           1e6 * (cpu() - c0) / n);
+    double us = 1e6 * (now() - t0) / n, cpu_us = 1e6 * (cpu() - c0) / n;
+    if (o->json)
+        printf("{\"bench\":\"hepnn_deep_infer1\",\"net\":\"cnn\",\"threads\":%d,\"blas_threads\":%d,\"omp_wait\":\"%s\","
+               "\"calls\":%d,\"us_per_image\":%.2f,\"cpu_us_per_image\":%.2f}\n",
+               hn_threads_kernel(), hn_threads_blas(), omp_wait(), n, us, cpu_us);
+    else
+        printf("cnn inference, batch 1: %.1f us/image wall, %.1f us CPU\n", us, cpu_us);
+    fflush(stdout);
     hn_graph_free(g);
 }
 
-static void bench_lstm(int iters)
+static void bench_lstm(const bench_opts *o)
 {
+    int iters = o->iters;
     hn_graph *g = NULL;
     hn_error err = {0};
     hn_rng r;
@@ -129,28 +167,71 @@ static void bench_lstm(int iters)
     hn_graph_new(&g, 1, &err);
     hn_tensor *x = hn_input(g, "x", 3, (int64_t[]){HN_BATCH, 50, 16});
     hn_tensor *t = hn_input(g, "t", 2, (int64_t[]){HN_BATCH, 1});
-    hn_rnn_opts o = hn_rnn_opts_default(HN_RNN_LSTM, 128);
-    hn_tensor *z = hn_dense(g, hn_rnn(g, x, &o, &r, "lstm"), 1, HN_INIT_XAVIER_UNIFORM, &r, "out");
+    hn_rnn_opts ro = hn_rnn_opts_default(HN_RNN_LSTM, 128);
+    hn_tensor *z = hn_dense(g, hn_rnn(g, x, &ro, &r, "lstm"), 1, HN_INIT_XAVIER_UNIFORM, &r, "out");
     hn_tensor *loss = hn_loss_bce_logits(g, z, t, NULL);
-    if (hn_graph_set_batch(g, 256, &err) || hn_graph_compile(g, &loss, 1, &err)) {
+    if (hn_graph_set_batch(g, o->batch, &err) || hn_graph_compile(g, &loss, 1, &err)) {
         fprintf(stderr, "lstm: %s\n", err.msg);
         exit(1);
     }
     fill(x, &r, 0);
     fill(t, &r, 1);
     double dt = train_time(g, loss, iters);
-    printf("lstm train: %.1f ms/step wall, %.1f ms/step CPU, %.0f sequences/s (batch 256, 50 steps, hidden 128)\n",
-           1e3 * dt, 1e3 * cpu_per_step, 256.0 / dt);
+    if (o->json)
+        json_train("lstm", o, dt);
+    else
+        printf("lstm train: %.1f ms/step wall, %.1f ms/step CPU, %.0f sequences/s (batch %lld, 50 steps, hidden 128)\n",
+               1e3 * dt, 1e3 * cpu_per_step, (double)o->batch / dt, (long long)o->batch);
     hn_graph_free(g);
 }
 
 int main(int argc, char **argv)
 {
-    const char *what = argc > 1 ? argv[1] : "all";
-    int iters = argc > 2 ? atoi(argv[2]) : 10;
+    const char *what = "all";
+    bench_opts o = {.iters = 10, .batch = 256, .calls = 200};
+    int pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--json")) {
+            o.json = 1;
+            continue;
+        }
+        if (a[0] == '-' && a[1] == '-') {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "deep_bench: %s needs a value\n", a);
+                return 2;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "--batch"))
+                o.batch = atoll(v);
+            else if (!strcmp(a, "--threads"))
+                o.threads = atoi(v);
+            else if (!strcmp(a, "--calls"))
+                o.calls = atoi(v);
+            else if (!strcmp(a, "--blas-threads"))
+                o.blas_threads = atoi(v);
+            else {
+                fprintf(stderr, "deep_bench: unknown option %s\n", a);
+                return 2;
+            }
+        } else if (pos++ == 0)
+            what = a;
+        else
+            o.iters = atoi(a);
+    }
+    if (o.iters < 1 || o.batch < 1 || o.calls < 1 || o.threads < 0 || o.blas_threads < 0) {
+        fprintf(stderr, "deep_bench: iterations, batch and thread counts must be positive\n");
+        return 2;
+    }
+    if (strcmp(what, "cnn") && strcmp(what, "lstm") && strcmp(what, "all")) {
+        fprintf(stderr, "usage: deep_bench [cnn|lstm|all] [iterations] [--batch B] [--calls C] [--threads T] [--blas-threads U] [--json]\n");
+        return 2;
+    }
+    if (o.threads > 0 || o.blas_threads > 0)
+        hn_threads_set(o.threads, o.blas_threads > 0 ? o.blas_threads : o.threads, NULL);
     if (!strcmp(what, "cnn") || !strcmp(what, "all"))
-        bench_cnn(iters);
+        bench_cnn(&o);
     if (!strcmp(what, "lstm") || !strcmp(what, "all"))
-        bench_lstm(iters);
+        bench_lstm(&o);
     return 0;
 }

@@ -6,6 +6,9 @@
  *   hepnn_bench sgemm --batch B [--reps R]              the OpenBLAS ceiling at the MLP's shapes
  *   hepnn_bench root  --n N --file F.root [--keep]      ROOT tree -> training dataset
  *   hepnn_bench scale --n N [--batch B]                 one epoch on N generated events, peak RSS
+ *   hepnn_bench auc   --data PREFIX --n N --n-test M --epochs E --seed S [--batch B] [--scores F.npy]
+ *                     [--init he|xavier]
+ *                     trains E epochs on the first N events, test AUC on the last M (training quality)
  *
  * Common option: --threads T (default 2): hepnn's kernel and BLAS threads.
  * Every measurement is one JSON line on stdout. The MLP is 28-300-300-300-1,
@@ -22,6 +25,7 @@
 #include "higgs_like.h"
 #include "hepnn/dataset.h"
 #include "hepnn/infer.h"
+#include "hepnn/metrics.h"
 #include "hepnn/model.h"
 #include "hepnn/npy.h"
 #include "hepnn/root_write.h"
@@ -33,9 +37,10 @@
 static const int64_t hidden[3] = {300, 300, 300};
 
 typedef struct {
-    const char *data, *out, *file;
-    int64_t n, batch, big;
-    int reps, big_reps, calls, threads, blas_threads, keep;
+    const char *data, *out, *file, *scores;
+    int64_t n, batch, big, n_test;
+    int reps, big_reps, calls, threads, blas_threads, keep, epochs;
+    hn_init_kind init; /* auc: the hidden layers' initialiser */
     uint64_t seed;
 } opts;
 
@@ -81,7 +86,8 @@ static double median(double *v, int n)
 
 /* --- data ------------------------------------------------------------------- */
 
-static void load(const opts *o, hn_dataset *d)
+/* Reads PREFIX.X.npy and PREFIX.y.npy; all events when all, else the first o->n. */
+static void load_rows(const opts *o, hn_dataset *d, int all)
 {
     char path[1024];
     hn_error err = {0};
@@ -95,7 +101,7 @@ static void load(const opts *o, hn_dataset *d)
     if (X.ndim != 2 || X.shape[1] != F || Y.size != X.shape[0])
         die("data: expected X (n, 28) and y (n)", NULL);
     int64_t n = X.shape[0];
-    if (o->n > 0 && o->n < n)
+    if (!all && o->n > 0 && o->n < n)
         n = o->n;
     memset(d, 0, sizeof *d);
     d->n = n;
@@ -104,6 +110,11 @@ static void load(const opts *o, hn_dataset *d)
     d->x = X.f32;
     d->y = Y.f32;
     d->owned = 1;
+}
+
+static void load(const opts *o, hn_dataset *d)
+{
+    load_rows(o, d, 0);
 }
 
 static void generate(int64_t n, uint64_t seed, hn_dataset *d)
@@ -142,12 +153,12 @@ static int cmd_gen(const opts *o)
 
 /* --- the MLP ---------------------------------------------------------------- */
 
-static hn_model *mlp(uint64_t seed)
+static hn_model *mlp_init(uint64_t seed, hn_init_kind init)
 {
     hn_layer_spec layers[6];
     memset(layers, 0, sizeof layers);
     for (int i = 0; i < 3; i++) {
-        layers[2 * i] = (hn_layer_spec){.kind = HN_LAYER_DENSE, .units = hidden[i], .init = HN_INIT_HE_UNIFORM};
+        layers[2 * i] = (hn_layer_spec){.kind = HN_LAYER_DENSE, .units = hidden[i], .init = init};
         layers[2 * i + 1] = (hn_layer_spec){.kind = HN_LAYER_ACTIVATION, .act = HN_ACT_RELU};
     }
     hn_model_spec s = {F, 1, HN_TASK_BINARY, 6, layers, seed};
@@ -156,6 +167,11 @@ static hn_model *mlp(uint64_t seed)
     if (hn_model_new(&m, &s, &err))
         die("model", &err);
     return m;
+}
+
+static hn_model *mlp(uint64_t seed)
+{
+    return mlp_init(seed, HN_INIT_HE_UNIFORM);
 }
 
 /* Multiply-adds of one event's forward pass. */
@@ -517,15 +533,69 @@ static int cmd_scale(const opts *o)
     return 0;
 }
 
+/* --- training quality: test AUC at a fixed number of epochs ------------------- */
+
+/* The same split as peer_torch.py's auc mode: training on the first n events
+ * of the file, testing on the last n_test (disjoint), so every framework and
+ * seed sees the same events; the seed sets the initial weights and the
+ * shuffling. Standardisation comes from the training events (hn_train's
+ * default), final-epoch weights (no validation, so nothing is restored). */
+static int cmd_auc(const opts *o)
+{
+    hn_dataset all;
+    load_rows(o, &all, 1);
+    if (o->n < 1 || o->n_test < 1 || o->n + o->n_test > all.n || o->epochs < 1)
+        die("auc: need --n N --n-test M with N + M <= the file's events, and --epochs >= 1", NULL);
+    hn_dataset tr = all, te = all;
+    tr.n = o->n;
+    tr.owned = 0;
+    te.n = o->n_test;
+    te.x = all.x + (all.n - o->n_test) * F;
+    te.y = all.y + (all.n - o->n_test);
+    te.owned = 0;
+    hn_model *m = mlp_init(o->seed, o->init);
+    hn_train_config c = train_config(o->batch, o->epochs);
+    c.seed = o->seed;
+    hn_train_result r;
+    hn_error err = {0};
+    double t0 = now();
+    if (hn_train(m, &c, &tr, NULL, &r, &err))
+        die("auc: train", &err);
+    double train_s = now() - t0;
+    float *p = xmalloc(sizeof(float) * (size_t)te.n);
+    int32_t *lab = xmalloc(sizeof(int32_t) * (size_t)te.n);
+    if (hn_model_predict(m, te.x, te.n, p, &err))
+        die("auc: predict", &err);
+    for (int64_t i = 0; i < te.n; i++)
+        lab[i] = te.y[i] > 0.5f;
+    double auc = NAN;
+    hn_binary_input in = hn_binary_input_make((size_t)te.n, hn_reals_f32(p), lab, hn_reals_none());
+    if (hn_auc(&in, &auc, &err))
+        die("auc: hn_auc", &err);
+    if (o->scores && hn_npy_write(o->scores, HN_NPY_F4, 1, &te.n, p, &err))
+        die(o->scores, &err);
+    printf("{\"bench\":\"hepnn_auc\",\"init\":\"%s\",\"seed\":%llu,\"epochs\":%d,\"batch\":%lld,\"n_train\":%lld,\"n_test\":%lld,"
+           "\"threads\":%d,\"blas_threads\":%d,\"test_auc\":%.6f,\"final_loss\":%.5f,\"train_seconds\":%.2f}\n",
+           o->init == HN_INIT_HE_UNIFORM ? "he" : "xavier", (unsigned long long)o->seed, r.epochs_run, (long long)o->batch, (long long)tr.n, (long long)te.n,
+           o->threads, o->blas_threads, auc, r.history[r.epochs_run - 1].train_loss, train_s);
+    fflush(stdout);
+    free(p);
+    free(lab);
+    hn_train_result_free(&r);
+    hn_model_free(m);
+    hn_dataset_free(&all);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: hepnn_bench gen|train|infer|sgemm|root|scale [options]\n");
+        fprintf(stderr, "usage: hepnn_bench gen|train|infer|sgemm|root|scale|auc [options]\n");
         return 2;
     }
     opts o = {.data = "bench-data/higgs_like", .out = "bench-data/higgs_like", .file = "bench-data/bench.root",
               .n = 0, .batch = 256, .big = 10000, .reps = 3, .big_reps = 50, .calls = 10000, .threads = 2,
-              .seed = 1};
+              .seed = 1, .epochs = 1, .init = HN_INIT_HE_UNIFORM};
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
@@ -557,6 +627,18 @@ int main(int argc, char **argv)
             o.blas_threads = atoi(v);
         else if (!strcmp(a, "--seed"))
             o.seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--n-test"))
+            o.n_test = (int64_t)atof(v);
+        else if (!strcmp(a, "--epochs"))
+            o.epochs = atoi(v);
+        else if (!strcmp(a, "--init")) {
+            if (strcmp(v, "he") && strcmp(v, "xavier")) {
+                fprintf(stderr, "hepnn_bench: --init he or xavier\n");
+                return 2;
+            }
+            o.init = strcmp(v, "he") ? HN_INIT_XAVIER_UNIFORM : HN_INIT_HE_UNIFORM;
+        } else if (!strcmp(a, "--scores"))
+            o.scores = v;
         else if (!strcmp(a, "--keep"))
             o.keep = atoi(v);
         else {
@@ -584,6 +666,8 @@ int main(int argc, char **argv)
         return o.n > 0 ? cmd_root(&o) : 2;
     if (!strcmp(c, "scale"))
         return o.n > 0 ? cmd_scale(&o) : 2;
+    if (!strcmp(c, "auc"))
+        return cmd_auc(&o);
     fprintf(stderr, "hepnn_bench: unknown command %s\n", c);
     return 2;
 }

@@ -4,6 +4,11 @@ binary cross-entropy, Adam lr 1e-3), float32, on the same .npy files.
 
   peer_torch.py train --data PREFIX --batch B [--n N] [--threads T --blas-threads U | --defaults]
   peer_torch.py infer --data PREFIX [--calls C] [--big B] [--big-reps R] [--threads T --blas-threads U | --defaults]
+  peer_torch.py auc --data PREFIX --n N --n-test M --epochs E --seed S [--init default|he]
+                    [--rescore HEPNN_SCORES.npy]
+      training quality: E epochs on the first N events, scikit-learn's roc_auc_score on the last M; with
+      --rescore, the same AUC of hepnn's test scores (written by hepnn_bench auc --scores), so both sides'
+      AUCs come from one function
 
 Thread settings: with --defaults the environment is left alone (PyTorch's own choice, the first thing a user
 gets); otherwise OMP_NUM_THREADS and OPENBLAS_NUM_THREADS are set BEFORE torch is imported (Debian's torch
@@ -19,7 +24,7 @@ import sys
 import time
 
 ap = argparse.ArgumentParser()
-ap.add_argument("mode", choices=["train", "infer"])
+ap.add_argument("mode", choices=["train", "infer", "auc"])
 ap.add_argument("--data", required=True)
 ap.add_argument("--batch", type=int, default=256)
 ap.add_argument("--n", type=int, default=0, help="train: events per epoch (0: all)")
@@ -31,6 +36,11 @@ ap.add_argument("--calls", type=int, default=10000)
 ap.add_argument("--big", type=int, default=10000)
 ap.add_argument("--big-reps", type=int, default=50)
 ap.add_argument("--seed", type=int, default=1)
+ap.add_argument("--n-test", type=int, default=0, help="auc: test events, the last of the file")
+ap.add_argument("--epochs", type=int, default=1, help="auc: training epochs")
+ap.add_argument("--init", choices=["default", "he"], default="default",
+                help="auc: PyTorch's default initialisation, or hepnn_bench's (He uniform, zero biases, Xavier output)")
+ap.add_argument("--rescore", default=None, help="auc: hepnn's test scores (.npy) to score with the same AUC")
 a = ap.parse_args()
 
 config = "defaults" if a.defaults else "t%d_blas%d" % (a.threads, a.blas_threads)
@@ -100,6 +110,56 @@ if a.mode == "train":
         dt = time.perf_counter() - t0
         emit(bench="torch_train", batch=a.batch, rep=r, events=n, seconds=round(dt, 4),
              events_per_s=round(n / dt, 1), loss=round(loss, 5), peak_rss_mb=round(peak_rss_mb(), 1))
+    sys.exit(0)
+
+if a.mode == "auc":
+    # The split of hepnn_bench auc: train on the first n events, test on the last n_test. Inputs
+    # standardised with the training events' mean and standard deviation (as hepnn does inside its model);
+    # PyTorch's default initialisation; final-epoch weights.
+    from sklearn.metrics import roc_auc_score
+    n, nt = a.n, a.n_test
+    if n < 1 or nt < 1 or n + nt > X.shape[0]:
+        sys.exit("peer_torch.py auc: need --n N --n-test M with N + M <= %d" % X.shape[0])
+    x = torch.from_numpy(np.array(X[:n]))
+    y = torch.from_numpy(np.array(Y[:n])).reshape(-1, 1)
+    mu, sd = x.mean(0), x.std(0, unbiased=False)
+    sd[sd == 0] = 1
+    x = (x - mu) / sd
+    xt = (torch.from_numpy(np.array(X[-nt:])) - mu) / sd
+    yt = np.array(Y[-nt:]) > 0.5
+    model = net()
+    if a.init == "he":  # hepnn's dense layers with HN_INIT_HE_UNIFORM; its output layer is Xavier uniform
+        lin = [m for m in model if isinstance(m, torch.nn.Linear)]
+        for m in lin:
+            torch.nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")
+            torch.nn.init.zeros_(m.bias)
+        torch.nn.init.xavier_uniform_(lin[-1].weight)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    t0 = time.perf_counter()
+    for e in range(a.epochs):
+        perm = torch.randperm(n)
+        total = 0.0
+        for i in range(0, n, a.batch):
+            idx = perm[i:i + a.batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            total += loss.item() * idx.shape[0]
+    dt = time.perf_counter() - t0
+    model.eval()
+    with torch.no_grad():
+        score = torch.sigmoid(model(xt)).numpy().ravel()
+    emit(bench="torch_auc", init=a.init, seed=a.seed, epochs=a.epochs, batch=a.batch, n_train=n, n_test=nt,
+         test_auc=round(float(roc_auc_score(yt, score)), 6), final_loss=round(total / n, 5),
+         train_seconds=round(dt, 2))
+    if a.rescore:
+        hs = np.load(a.rescore).astype(np.float64).ravel()
+        if hs.shape[0] != nt:
+            sys.exit("peer_torch.py auc: %s has %d scores, expected %d" % (a.rescore, hs.shape[0], nt))
+        emit(bench="hepnn_auc_sklearn", init=a.init, seed=a.seed, epochs=a.epochs, n_test=nt,
+             test_auc=round(float(roc_auc_score(yt, hs)), 6))
     sys.exit(0)
 
 # --- inference ----------------------------------------------------------------------------------------

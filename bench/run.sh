@@ -5,7 +5,7 @@
 #
 #   bash bench/run.sh [--size smoke|quick|full] [--build DIR] [--out DIR] [--threads T] [--no-install]
 #
-# full (the issue's sizes, ~15 min on 2 idle cores), quick (~5 min), smoke (hepnn only, seconds: the
+# full (the issue's sizes, ~25-30 min on 2 idle cores), quick (~10-15 min), smoke (hepnn only, seconds: the
 # ctest bench_smoke). Run as root, it installs the peers' Debian packages first (python3-torch,
 # python3-sklearn, libfann-dev); a missing peer is skipped and said so.
 set -euo pipefail
@@ -141,9 +141,9 @@ if [ "$have_torch" = 1 ]; then # PyTorch's process on the same 10^6-event job, f
     | sed 's/"torch_train"/"torch_memory"/' >> "$res"
 fi
 
-# --- 6. hooks: CNN and LSTM workloads ------------------------------------------------------------------
-# Each bench/workload_*.sh, when present, is sourced here with $hb, $py, $d, $res, $threads, $size set and
-# appends its JSON lines to $res (the deep-architecture layers add theirs).
+# --- 6, 7. hooks: the CNN and LSTM workloads (workload_deep.sh), training quality (workload_auc.sh) -----
+# Each bench/workload_*.sh, when present, is sourced here with $hb, $py, $d, $res, $threads, $size (and
+# $here, $out, $reps, $have_torch, hn_env, log) set and appends its JSON lines to $res.
 for w in "$here"/workload_*.sh; do
   [ -f "$w" ] && { log "workload $(basename "$w")"; . "$w"; }
 done

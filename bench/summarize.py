@@ -63,6 +63,116 @@ def lowest(groups):
     return min(groups, key=lambda ks: ks[1]["median"]) if groups else (None, None)
 
 
+def hn_setting(r):
+    k = "t%d_blas%d" % (r["threads"], r.get("blas_threads", r["threads"]))
+    if r.get("omp_wait", "default") != "default":
+        k += "_" + r["omp_wait"]
+    return k
+
+
+def by_setting(rows, key, field):
+    g = {}
+    for r in rows:
+        g.setdefault(key(r), []).append(r[field])
+    return {k: stats(v) for k, v in g.items()}
+
+
+def deep_section(rows, md, target):
+    """CNN and LSTM training steps and single-image CNN inference, each framework at its best setting."""
+    if not pick(rows, bench="hepnn_deep_train"):
+        return None
+    md.append("\n## 6. CNN and LSTM (bench/deep_bench.c, bench/deep_bench_torch.py)\n")
+    md.append("Each framework at its best thread setting (lowest median time); hepnn / PyTorch is the ratio of "
+              "times for ms/step and µs (below 1: hepnn faster) and of rates for events/s (above 1: hepnn faster).\n")
+    md.append("| workload | hepnn (best setting) | PyTorch (best setting) | hepnn / PyTorch | hepnn settings |")
+    md.append("|---|---|---|---|---|")
+    res = {}
+    for net, unit, goal in (("cnn", "images", 1.0), ("lstm", "sequences", 1.0)):
+        hr = pick(rows, bench="hepnn_deep_train", net=net)
+        tr = pick(rows, bench="torch_deep_train", net=net)
+        if not hr:
+            continue
+        batch = hr[0]["batch"]
+        hms = by_setting(hr, hn_setting, "ms_per_step")
+        tms = by_setting(tr, lambda r: r["config"], "ms_per_step")
+        hk, hs = lowest(hms.items())
+        tk, ts = lowest(tms.items())
+        hev = stats([r["events_per_s"] for r in hr if hn_setting(r) == hk])
+        tev = stats([r["events_per_s"] for r in tr if r["config"] == tk]) if tk else None
+        name = net.upper()
+        settings = ", ".join("%s %s" % (k, fmt(v, 0)) for k, v in sorted(hms.items()))
+        md.append("| %s training step, batch %d (ms/step) | %s (%s) | %s%s | %s | %s |" % (
+            name, batch, fmt(hs, 1), hk, fmt(ts, 1), " (%s)" % tk if tk else "", fmt(ratio(hs, ts), 2), settings))
+        md.append("| %s training, batch %d (%s/s) | %s | %s | %s | |" % (
+            name, batch, unit, fmt(hev), fmt(tev), fmt(ratio(hev, tev), 2)))
+        res[net + "_train"] = {"hepnn_ms_per_step": hms, "pytorch_ms_per_step": tms, "hepnn_best": hk,
+                               "pytorch_best": tk, "hepnn_events_per_s": hev, "pytorch_events_per_s": tev}
+        if hev and tev:
+            target("%s training vs PyTorch's best setting (deep-architectures issue)" % name,
+                   hev["median"] / tev["median"], ">= %.1f" % goal, hev["median"] / tev["median"] >= goal)
+    hi = by_setting(pick(rows, bench="hepnn_deep_infer1"), hn_setting, "us_per_image")
+    ti = by_setting(pick(rows, bench="torch_deep_infer1"), lambda r: r["config"], "us_per_image")
+    hk, hs = lowest(hi.items())
+    tk, ts = lowest(ti.items())
+    if hs:
+        settings = ", ".join("%s %s" % (k, fmt(v, 0)) for k, v in sorted(hi.items()))
+        md.append("| CNN inference, 1 image (µs) | %s (%s) | %s%s | %s | %s |" % (
+            fmt(hs, 0), hk, fmt(ts, 0), " (%s)" % tk if tk else "", fmt(ratio(hs, ts), 2), settings))
+        res["cnn_infer1_us"] = {"hepnn": hi, "pytorch": ti, "hepnn_best": hk, "pytorch_best": tk}
+        if ts:
+            target("CNN single-image latency vs PyTorch's best setting (deep-architectures issue)",
+                   hs["median"] / ts["median"], "<= 0.5", hs["median"] / ts["median"] <= 0.5)
+    return res
+
+
+def auc_section(rows, md, target):
+    """Test AUC at equal epochs over seeds: hepnn against PyTorch, for each pairing of initialisers."""
+    ha = pick(rows, bench="hepnn_auc")
+    if not ha:
+        return None
+    r0 = ha[0]
+    md.append("\n## 7. Training quality: test AUC at equal epochs\n")
+    md.append("The MLP above, %d epoch(s) on the first %d events of the data file, scored on the last %d; "
+              "AUC by scikit-learn's roc_auc_score on both sides' scores (hepnn's own hn_auc where PyTorch is "
+              "missing).\n" % (r0["epochs"], r0["n_train"], r0["n_test"]))
+    md.append("| initialisation | hepnn per seed | PyTorch per seed | hepnn mean | PyTorch mean | "
+              "hepnn − PyTorch | goal | met |")
+    md.append("|---|---|---|---|---|---|---|---|")
+    sk = {(r["init"], r["seed"]): r["test_auc"] for r in pick(rows, bench="hepnn_auc_sklearn")}
+    tp = {(r["init"], r["seed"]): r["test_auc"] for r in pick(rows, bench="torch_auc")}
+    res = {}
+    checks = []
+    # hepnn_bench's --init paired with peer_torch.py's --init (bench/workload_auc.sh)
+    for hinit, tinit, label in (("xavier", "default", "each framework's default (hepnn Xavier uniform, PyTorch's own)"),
+                                ("he", "he", "the same on both: He uniform, zero biases")):
+        hr = sorted([r for r in ha if r.get("init") == hinit], key=lambda r: r["seed"])
+        if not hr:
+            continue
+        seeds = [r["seed"] for r in hr]
+        hv = [sk.get((tinit, s), r["test_auc"]) for s, r in zip(seeds, hr)]
+        checks += [abs(sk[(tinit, s)] - r["test_auc"]) for s, r in zip(seeds, hr) if (tinit, s) in sk]
+        tv = [tp[(tinit, s)] for s in seeds if (tinit, s) in tp]
+        hm = statistics.mean(hv)
+        tm = statistics.mean(tv) if len(tv) == len(hv) else None
+        diff = hm - tm if tm is not None else None
+        ok = diff is not None and diff >= -0.003
+        md.append("| %s | %s | %s | %.4f | %s | %s | ≥ −0.003 | %s |" % (
+            label, " / ".join("%.4f" % v for v in hv), " / ".join("%.4f" % v for v in tv) or "–", hm,
+            "%.4f" % tm if tm is not None else "–", "%+.4f" % diff if diff is not None else "–",
+            ("yes" if ok else "no") if diff is not None else "–"))
+        res[hinit] = {"seeds": seeds, "hepnn": hv, "pytorch": tv, "hepnn_mean": hm, "pytorch_mean": tm,
+                      "difference": diff}
+        if diff is not None:
+            target("test AUC at equal epochs, mean over %d seeds, %s init: hepnn %.4f vs PyTorch %.4f, "
+                   "difference" % (len(seeds), "default" if hinit == "xavier" else "same (He)", hm, tm),
+                   diff, ">= -0.003", ok, digits=4)
+    if checks:
+        md.append("\nhepnn's hn_auc against scikit-learn's roc_auc_score on the same scores: largest "
+                  "|difference| %s.\n" % ("%.1e" % max(checks) if max(checks) > 0 else
+                                          "0 (both written to 6 decimals)"))
+    return res
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -79,8 +189,8 @@ def main():
             m.get("load_before"), after[0].get("load_after") if after else "?"))
         out["machine"] = m
 
-    def target(name, value, goal, ok):
-        out["targets"].append({"target": name, "value": value, "goal": goal, "met": ok})
+    def target(name, value, goal, ok, digits=3):
+        out["targets"].append({"target": name, "value": value, "goal": goal, "met": ok, "digits": digits})
 
     # 1. training
     md.append("## 1. MLP 28-300-300-300-1 training, one epoch (events/s)\n")
@@ -243,12 +353,23 @@ def main():
                     tm[0]["events"], hpeak, tm[0]["peak_rss_mb"]))
                 target("peak memory training vs PyTorch", hpeak / tm[0]["peak_rss_mb"], "< 1",
                        hpeak < tm[0]["peak_rss_mb"])
+    # 6. CNN and LSTM (bench/workload_deep.sh)
+    deep = deep_section(rows, md, target)
+    if deep:
+        out["deep"] = deep
+
+    # 7. training quality (bench/workload_auc.sh)
+    q = auc_section(rows, md, target)
+    if q:
+        out["auc"] = q
+
     other = sorted({r["bench"] for r in rows} - {
         "machine", "machine_after", "gen", "hepnn_train", "torch_train", "sklearn_train", "sgemm", "sgemm_step",
         "hepnn_infer_b1", "torch_infer_b1", "fann_infer_b1", "hepnn_infer_batch", "torch_infer_batch",
-        "hepnn_root_dataset", "hepnn_scale", "torch_memory"})
+        "hepnn_root_dataset", "hepnn_scale", "torch_memory", "hepnn_deep_train", "hepnn_deep_infer1",
+        "torch_deep_train", "torch_deep_infer1", "hepnn_auc", "hepnn_auc_sklearn", "torch_auc"})
     if other:
-        md.append("## 6. Other workloads\n")
+        md.append("## 8. Other workloads\n")
         for b in other:
             for r in pick(rows, bench=b):
                 md.append("- " + json.dumps(r))
@@ -257,7 +378,8 @@ def main():
         md.append("| target | measured | goal | met |")
         md.append("|---|---|---|---|")
         for t in out["targets"]:
-            md.append("| %s | %.3f | %s | %s |" % (t["target"], t["value"], t["goal"], "yes" if t["met"] else "no"))
+            md.append("| %s | %.*f | %s | %s |" % (t["target"], t.get("digits", 3), t["value"], t["goal"],
+                                                   "yes" if t["met"] else "no"))
     print("\n".join(md))
     if "--json" in sys.argv:
         with open(sys.argv[sys.argv.index("--json") + 1], "w") as f:
