@@ -289,6 +289,53 @@ static hn_status new_with(hn_optim_config c, hn_error *err)
     return st;
 }
 
+/* A weight whose gradient becomes exactly zero (a dead ReLU unit): the
+ * decaying state (momentum, running averages) must reach 0 without passing
+ * through subnormal floats, whose arithmetic is many times slower. The state
+ * is read through hn_optim_state_save: its floats (little endian, one per
+ * slot for this one-value view) come just before the closing 8-byte hash. */
+TEST(decaying_state_skips_subnormals)
+{
+    static const hn_optim_kind kinds[] = {HN_OPTIM_SGD, HN_OPTIM_ADAM, HN_OPTIM_RMSPROP, HN_OPTIM_ADADELTA};
+    static const int slots[] = {1, 2, 1, 2}; /* momentum; m, v; average of squares; its two averages */
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        hn_optim_config c = hn_optim_config_default(kinds[k]);
+        c.momentum = kinds[k] == HN_OPTIM_SGD ? 0.9 : c.momentum;
+        c.beta1 = 0.9;
+        c.alpha = 0.9; /* RMSprop's average of squares: quick to decay */
+        c.rho = 0.9;
+        float w = 1.0f, g = 1.0f;
+        hn_param_view v = {&w, &g, 1, 1, "w"};
+        hn_optim *o = NULL;
+        hn_error err = {0};
+        CHECK_OK(hn_optim_new(&o, &c, &v, 1, &err), &err);
+        if (!o)
+            continue;
+        size_t size = hn_optim_state_size(o);
+        unsigned char *buf = malloc(size);
+        int subnormal = 0, zero = 0;
+        for (int step = 0; step < 1500 && buf; step++) {
+            CHECK_OK(hn_optim_step(o, &err), &err);
+            g = 0.0f;
+            CHECK_OK(hn_optim_state_save(o, buf, size, &err), &err);
+            for (size_t at = size - 8 - 4 * (size_t)slots[k]; at < size - 8; at += 4) {
+                uint32_t bits = (uint32_t)buf[at] | (uint32_t)buf[at + 1] << 8 | (uint32_t)buf[at + 2] << 16 |
+                                (uint32_t)buf[at + 3] << 24;
+                float f;
+                memcpy(&f, &bits, 4);
+                subnormal += fpclassify(f) == FP_SUBNORMAL;
+                zero += f == 0.0f && step == 1499;
+            }
+        }
+        CHECK_MSG(subnormal == 0, "%s: %d subnormal state values", hn_optim_kind_name(kinds[k]), subnormal);
+        /* a decaying slot (momentum, m, the averages of squares) reached exactly 0 */
+        CHECK_MSG(zero >= 1, "%s: the decayed state is not 0", hn_optim_kind_name(kinds[k]));
+        CHECK(isfinite(w));
+        free(buf);
+        hn_optim_free(o);
+    }
+}
+
 TEST(bad_arguments_are_named)
 {
     hn_error e_ = {0}, *err = &e_;
@@ -408,6 +455,7 @@ int main(void)
     RUN(weight_decay_spares_biases);
     RUN(gradient_norm_and_clipping);
     RUN(thread_count_does_not_change_results);
+    RUN(decaying_state_skips_subnormals);
     RUN(bad_arguments_are_named);
     return TEST_SUMMARY();
 }
