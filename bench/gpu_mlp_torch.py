@@ -93,32 +93,24 @@ def main():
         lat.sort()
         print(f"torch_infer1_latency_us {1e6 * lat[len(lat) // 2]:.2f}")
         xb = x[:100000]
-        for _ in range(5):
-            model(xb)
-        torch.cuda.synchronize()
-        runs, t0 = 0, time.perf_counter()
-        t1 = t0
-        while t1 - t0 < secs:
-            for _ in range(10):
-                model(xb)
-                runs += 1
-            torch.cuda.synchronize()
-            t1 = time.perf_counter()
-        print(f"torch_infer_events_per_s_b100000 {runs * 100000 / (t1 - t0):.0f}")
-        torch.backends.cuda.matmul.allow_tf32 = True
-        for _ in range(5):
-            model(xb)
-        torch.cuda.synchronize()
-        runs, t0 = 0, time.perf_counter()
-        t1 = t0
-        while t1 - t0 < secs:
-            for _ in range(10):
-                model(xb)
-                runs += 1
-            torch.cuda.synchronize()
-            t1 = time.perf_counter()
-        print(f"torch_infer_tf32_events_per_s_b100000 {runs * 100000 / (t1 - t0):.0f}")
 
+        def batch_rate():
+            for _ in range(5):
+                model(xb)
+            torch.cuda.synchronize()
+            runs, t0 = 0, time.perf_counter()
+            t1 = t0
+            while t1 - t0 < secs:
+                for _ in range(10):
+                    model(xb)
+                    runs += 1
+                torch.cuda.synchronize()
+                t1 = time.perf_counter()
+            return runs * 100000 / (t1 - t0)
+
+        print(f"torch_infer_events_per_s_b100000 {batch_rate():.0f}")
+        torch.backends.cuda.matmul.allow_tf32 = True
+        print(f"torch_infer_tf32_events_per_s_b100000 {batch_rate():.0f}")
 
 if __name__ == "__main__":
     main()
