@@ -276,6 +276,47 @@ TEST(device_errors_are_statuses)
     hn_graph_free(g);
 }
 
+/* Row gathers on the device (batches cut from a resident data set): the
+ * source in a graph of its own, rows drawn at random, equal to the CPU's. */
+static int gather_on(hn_device dev, const float *data, const int64_t *rows, float *out, hn_error *err)
+{
+    hn_graph *dg = NULL, *g = NULL;
+    hn_rows *r = NULL;
+    int ok = !hn_graph_new_on(&dg, dev, 1, err) && !hn_graph_new_on(&g, dev, 2, err);
+    hn_tensor *src = ok ? hn_state(dg, "data", 2, (int64_t[]){1000, 7}) : NULL;
+    hn_tensor *dst = ok ? hn_state(g, "batch", 2, (int64_t[]){300, 7}) : NULL;
+    ok = ok && src && dst && !hn_tensor_set(src, data, 7000, err) && !hn_rows_new(&r, g, 900, err) &&
+         !hn_rows_set(r, rows, 900, 1000, err) && !hn_tensor_gather_rows(dst, src, r, 0, 300, err) &&
+         !hn_tensor_get(dst, out, 2100, err) && !hn_tensor_gather_rows(dst, src, r, 600, 300, err) &&
+         !hn_tensor_get(dst, out + 2100, 2100, err);
+    hn_rows_free(r);
+    hn_graph_free(g);
+    hn_graph_free(dg);
+    return ok;
+}
+
+TEST(gather_rows_matches_cpu)
+{
+    if (!have_cuda())
+        SKIP("%s", skip_reason);
+    float *data = malloc(sizeof(float) * 7000), *a = malloc(sizeof(float) * 4200), *b = malloc(sizeof(float) * 4200);
+    int64_t rows[900];
+    hn_rng rng;
+    hn_rng_seed(&rng, 99);
+    for (int i = 0; i < 7000; i++)
+        data[i] = (float)hn_rng_normal(&rng);
+    for (int i = 0; i < 900; i++)
+        rows[i] = (int64_t)(hn_rng_u64(&rng) % 1000);
+    hn_error err = {0};
+    CHECK_OK(!gather_on(HN_DEVICE_CPU, data, rows, a, &err) ? err.status : HN_OK, &err);
+    CHECK_OK(!gather_on(HN_DEVICE_CUDA, data, rows, b, &err) ? err.status : HN_OK, &err);
+    CHECK(!memcmp(a, b, sizeof(float) * 4200));
+    CHECK(!memcmp(a + 7 * 5, data + 7 * rows[5], sizeof(float) * 7));
+    free(data);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     /* Without a device every test skips; say why once, and that the
@@ -294,5 +335,6 @@ int main(void)
     RUN(batchnorm_eval_matches_cpu);
     RUN(dropout_on_device);
     RUN(device_errors_are_statuses);
+    RUN(gather_rows_matches_cpu);
     return TEST_SUMMARY();
 }

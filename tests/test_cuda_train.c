@@ -14,6 +14,7 @@
 #include "hepnn/train.h"
 #include "nn/model_internal.h"
 #include "toy_data.h"
+#include "train/train_internal.h"
 
 enum { N_TRAIN = 12000, N_TEST = 8000 };
 
@@ -198,6 +199,138 @@ TEST(device_training_refused_without_device)
     free(t);
 }
 
+/* Row lists and gathers on the CPU: rows in the given order, every refusal named. */
+TEST(gather_rows_on_cpu)
+{
+    hn_error err = {0};
+    hn_graph *g = NULL;
+    CHECK_OK(hn_graph_new(&g, 1, &err), &err);
+    if (!g)
+        return;
+    hn_tensor *src = hn_state(g, "src", 2, (int64_t[]){5, 3}), *dst = hn_state(g, "dst", 2, (int64_t[]){4, 3});
+    hn_tensor *w = hn_state(g, "w", 1, (int64_t[]){5}), *dw = hn_state(g, "dw", 2, (int64_t[]){4, 1});
+    float v[15], got[12], gw[4];
+    for (int i = 0; i < 15; i++)
+        v[i] = (float)i;
+    CHECK_OK(hn_tensor_set(src, v, 15, &err), &err);
+    CHECK_OK(hn_tensor_set(w, v, 5, &err), &err);
+    hn_rows *r = NULL;
+    CHECK_OK(hn_rows_new(&r, g, 6, &err), &err);
+    int64_t rows[6] = {4, 0, 2, 2, 1, 3};
+    CHECK_OK(hn_rows_set(r, rows, 6, 5, &err), &err);
+    CHECK_OK(hn_tensor_gather_rows(dst, src, r, 1, 3, &err), &err);
+    CHECK_OK(hn_tensor_gather_rows(dw, w, r, 2, 4, &err), &err);
+    CHECK_OK(hn_tensor_get(dst, got, 12, &err), &err);
+    CHECK_OK(hn_tensor_get(dw, gw, 4, &err), &err);
+    static const float want[9] = {0, 1, 2, 6, 7, 8, 6, 7, 8}, want_w[4] = {2, 2, 1, 3};
+    CHECK(!memcmp(got, want, sizeof want) && !memcmp(gw, want_w, sizeof want_w));
+    rows[3] = 5;
+    CHECK(hn_rows_set(r, rows, 6, 5, &err) == HN_ERR_ARG && strstr(err.msg, "entry 3 is row 5"));
+    CHECK(hn_rows_set(r, rows, 7, 9, &err) == HN_ERR_ARG && strstr(err.msg, "capacity 6"));
+    rows[3] = 2;
+    CHECK_OK(hn_rows_set(r, rows, 6, 5, &err), &err);
+    CHECK(hn_tensor_gather_rows(dst, src, r, 3, 4, &err) == HN_ERR_ARG && strstr(err.msg, "entries 3..7 of 6"));
+    CHECK(hn_tensor_gather_rows(dst, src, r, 0, 5, &err) == HN_ERR_ARG && strstr(err.msg, "into 4 rows of 'dst'"));
+    CHECK(hn_tensor_gather_rows(dw, src, r, 0, 2, &err) == HN_ERR_ARG && strstr(err.msg, "rows of 'dw' hold 1"));
+    CHECK(hn_tensor_gather_rows(src, src, r, 0, 2, &err) == HN_ERR_ARG && strstr(err.msg, "both source"));
+    hn_tensor *small = hn_state(g, "small", 2, (int64_t[]){3, 3});
+    CHECK(hn_tensor_gather_rows(dst, small, r, 0, 2, &err) == HN_ERR_ARG && strstr(err.msg, "'small' has 3 rows"));
+    CHECK(hn_rows_new(&r, g, 0, &err) == HN_ERR_ARG && r == NULL);
+    hn_graph_free(g);
+    hn_rows_free(NULL);
+}
+
+/* hn_train's device path run on the CPU, so its logic is tested on every
+ * machine: a model trained from batches cut out of the resident events by row
+ * lists equals, bit for bit, one trained from batches assembled on the host
+ * (class balancing, event weights, an L2 penalty; one chunk, and a stream of
+ * two chunks put on the device in turn), and agrees with the CPU's own loop. */
+typedef struct {
+    const hn_dataset *d;
+    int next;
+} two_chunks;
+
+static hn_status two_rewind(void *u, hn_error *err)
+{
+    (void)err;
+    ((two_chunks *)u)->next = 0;
+    return HN_OK;
+}
+
+static hn_status two_next(void *u, hn_dataset *c, hn_error *err)
+{
+    (void)err;
+    two_chunks *t = u;
+    memset(c, 0, sizeof *c);
+    if (t->next < 2) {
+        int64_t half = t->d->n / 2, first = t->next ? half : 0, n = t->next ? t->d->n - half : half;
+        *c = (hn_dataset){n, t->d->n_features, 1, t->d->x + first * t->d->n_features, t->d->y + first,
+                          t->d->w ? t->d->w + first : NULL, 0};
+        t->next++;
+    }
+    return HN_OK;
+}
+
+static int train_path(hn_device dev, int path, int streamed, const toy *t, const float *ew, float *pred,
+                      hn_error *err)
+{
+    hn_layer_spec ls[4] = {dense(32), act(HN_ACT_RELU), dense(16), act(HN_ACT_TANH)};
+    hn_model_spec s = {TOY_FEATURES, 1, HN_TASK_BINARY, 4, ls, 3};
+    hn_model *m;
+    if (hn_model_new(&m, &s, err))
+        return -1;
+    hn_train_config c = hn_train_config_default();
+    c.epochs = 3;
+    c.batch_size = 100; /* the last batch of each chunk is short */
+    c.balance_classes = 1;
+    c.penalty.l2 = 1e-4;
+    c.device = dev;
+    hn_dataset tr = {N_TRAIN - 50, TOY_FEATURES, 1, (float *)t->x, (float *)t->y, (float *)ew, 0};
+    hn_dataset va = {2000, TOY_FEATURES, 1, (float *)t->tx, (float *)t->ty, NULL, 0};
+    two_chunks tc = {&tr, 0};
+    hn_data_stream st2 = {two_rewind, two_next, &tc, tr.n};
+    hn_train_result r;
+    hn_train_device_path_on_cpu = path;
+    hn_status st = streamed ? hn_train_stream(m, &c, &st2, &tr, &va, &r, err) : hn_train(m, &c, &tr, &va, &r, err);
+    hn_train_device_path_on_cpu = 0;
+    if (!st) {
+        st = hn_model_predict(m, t->tx, N_TEST, pred, err);
+        hn_train_result_free(&r);
+    }
+    hn_model_free(m);
+    return st ? -1 : 0;
+}
+
+TEST(device_path_resident_rows_equal_host_batches)
+{
+    hn_error err = {0};
+    toy *t = toy_new();
+    float *ew = malloc(sizeof(float) * N_TRAIN), *p[3];
+    for (int k = 0; k < 3; k++)
+        p[k] = malloc(sizeof(float) * N_TEST);
+    CHECK(t && ew && p[0] && p[1] && p[2]);
+    if (!t || !ew || !p[0] || !p[1] || !p[2])
+        return;
+    for (int i = 0; i < N_TRAIN; i++)
+        ew[i] = 0.5f + (float)(i % 7) * 0.25f;
+    for (int streamed = 0; streamed < 2; streamed++) {
+        for (int path = 0; path < 3; path++)
+            CHECK_OK(train_path(HN_DEVICE_CPU, path, streamed, t, ew, p[path], &err), &err);
+        CHECK_MSG(!memcmp(p[1], p[2], sizeof(float) * N_TEST), "%s: resident and host batches differ",
+                  streamed ? "two chunks" : "one chunk");
+        double d = 0;
+        for (int i = 0; i < N_TEST; i++)
+            d = fmax(d, fabs((double)p[1][i] - p[0][i]));
+        fprintf(stderr, "  %s: largest difference to the CPU loop's predictions %.2g\n",
+                streamed ? "two chunks" : "one chunk", d);
+        CHECK(d < 1e-3);
+    }
+    for (int k = 0; k < 3; k++)
+        free(p[k]);
+    free(ew);
+    free(t);
+}
+
 /* --- on a GPU ------------------------------------------------------------------ */
 
 TEST(gpu_auc_matches_cpu)
@@ -224,6 +357,32 @@ TEST(gpu_auc_matches_cpu)
     fprintf(stderr, "  with L2 and dropout: CPU %.5f, GPU %.5f\n", cpu2, gpu2);
     CHECK(cpu2 > 0.75);
     CHECK_NEAR(gpu2, cpu2, 0.005); /* dropout masks differ between the devices */
+    free(t);
+}
+
+/* On the GPU the training events stay in device memory (batches cut by row
+ * lists); the same run with batches copied from the host gives the same bits. */
+TEST(gpu_resident_rows_equal_host_batches)
+{
+    hn_error err = {0};
+    if (hn_device_check(HN_DEVICE_CUDA, NULL, 0, &err))
+        SKIP("%s", err.msg);
+    toy *t = toy_new();
+    float *ew = malloc(sizeof(float) * N_TRAIN), *p[2] = {malloc(sizeof(float) * N_TEST), malloc(sizeof(float) * N_TEST)};
+    CHECK(t && ew && p[0] && p[1]);
+    if (!t || !ew || !p[0] || !p[1])
+        return;
+    for (int i = 0; i < N_TRAIN; i++)
+        ew[i] = 0.5f + (float)(i % 7) * 0.25f;
+    for (int streamed = 0; streamed < 2; streamed++) {
+        CHECK_OK(train_path(HN_DEVICE_CUDA, 0, streamed, t, ew, p[0], &err), &err);
+        CHECK_OK(train_path(HN_DEVICE_CUDA, 2, streamed, t, ew, p[1], &err), &err);
+        CHECK_MSG(!memcmp(p[0], p[1], sizeof(float) * N_TEST), "%s: resident and host batches differ on the GPU",
+                  streamed ? "two chunks" : "one chunk");
+    }
+    free(p[0]);
+    free(p[1]);
+    free(ew);
     free(t);
 }
 
@@ -330,7 +489,10 @@ int main(void)
     RUN(penalty_in_graph_matches_penalty_add);
     RUN(copy_values_between_models);
     RUN(device_training_refused_without_device);
+    RUN(gather_rows_on_cpu);
+    RUN(device_path_resident_rows_equal_host_batches);
     RUN(gpu_auc_matches_cpu);
+    RUN(gpu_resident_rows_equal_host_batches);
     RUN(gpu_multiclass_regression_checkpoint);
     return TEST_SUMMARY();
 }

@@ -58,6 +58,32 @@ hn_status hn_optim_new_on(hn_optim **opt, hn_device dev, const hn_optim_config *
 hn_status hn_tensor_copy(hn_tensor *dst, int64_t dst_off, const hn_tensor *src, int64_t src_off, int64_t n,
                          hn_error *err);
 
+/* --- row lists: shuffled batches cut on the device ----------------------------
+ * A data set kept in device memory (state tensors of a data graph, uploaded
+ * once) is read in shuffled minibatches by uploading the epoch's permutation
+ * once (hn_rows_set) and gathering each batch's rows from it
+ * (hn_tensor_gather_rows): one kernel per tensor and batch, no host copy.
+ * hn_train does this itself for `device: cuda`. On the CPU the list lives in
+ * host memory and the gather is a copy loop. */
+typedef struct hn_rows hn_rows;
+
+/* A list for up to capacity row numbers on g's device. */
+hn_status hn_rows_new(hn_rows **out, hn_graph *g, int64_t capacity, hn_error *err);
+/* Replaces the list with rows[0..n) (n <= capacity), each checked to lie in
+ * [0, limit): the number of rows of the tensors it will gather from. Waits
+ * for gathers queued from the old list first. HN_ERR_ARG names the first
+ * entry out of range. */
+hn_status hn_rows_set(hn_rows *r, const int64_t *rows, int64_t n, int64_t limit, hn_error *err);
+void hn_rows_free(hn_rows *r);
+
+/* Row i of dst = row rows[first + i] of src for i < n, where a row is all of
+ * a tensor after its first dimension (dst and src must have the same row
+ * length; dst at least n rows; src at least the list's limit rows). Queued on
+ * dst's graph after any pending work on src's graph. dst and src on the
+ * list's device. */
+hn_status hn_tensor_gather_rows(hn_tensor *dst, const hn_tensor *src, const hn_rows *r, int64_t first, int64_t n,
+                                hn_error *err);
+
 /* Waits until everything queued on g's device has run, and reports an error
  * the device met (e.g. a bad class label found by a loss kernel). HN_OK at
  * once on the CPU. */

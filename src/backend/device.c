@@ -175,3 +175,121 @@ hn_status hn_graph_set_tf32(hn_graph *g, int on, hn_error *err)
     (void)on;
     return HN_OK;
 }
+
+struct hn_rows {
+    hn_graph *g;
+    int64_t *rows; /* capacity entries, on g's device */
+    int64_t cap, n, limit;
+};
+
+hn_status hn_rows_new(hn_rows **out, hn_graph *g, int64_t capacity, hn_error *err)
+{
+    if (!out || !g)
+        return hn_error_set(err, HN_ERR_ARG, "rows_new: %s is NULL", out ? "graph" : "out");
+    *out = NULL;
+    if (capacity < 1)
+        return hn_error_set(err, HN_ERR_ARG, "rows_new: capacity %lld (at least 1)", (long long)capacity);
+    hn_rows *r = calloc(1, sizeof *r);
+    if (!r)
+        return hn_error_set(err, HN_ERR_NOMEM, "rows_new: out of memory");
+    r->g = g;
+    r->cap = capacity;
+    hn_status st = HN_OK;
+#ifdef HEPNN_HAVE_CUDA
+    if (g->device == HN_DEVICE_CUDA)
+        st = hn_cuda_rows_alloc(&r->rows, capacity, err);
+    else
+#endif
+        if (!(r->rows = malloc(sizeof(int64_t) * (size_t)capacity)))
+        st = hn_error_set(err, HN_ERR_NOMEM, "rows_new: out of memory for %lld row numbers", (long long)capacity);
+    if (st) {
+        free(r);
+        return st;
+    }
+    *out = r;
+    return HN_OK;
+}
+
+hn_status hn_rows_set(hn_rows *r, const int64_t *rows, int64_t n, int64_t limit, hn_error *err)
+{
+    if (!r || (!rows && n > 0))
+        return hn_error_set(err, HN_ERR_ARG, "rows_set: %s is NULL", r ? "rows" : "the list");
+    if (n < 0 || n > r->cap)
+        return hn_error_set(err, HN_ERR_ARG, "rows_set: %lld rows for a list of capacity %lld", (long long)n,
+                            (long long)r->cap);
+    for (int64_t i = 0; i < n; i++)
+        if (rows[i] < 0 || rows[i] >= limit)
+            return hn_error_set(err, HN_ERR_ARG, "rows_set: entry %lld is row %lld, outside 0..%lld", (long long)i,
+                                (long long)rows[i], (long long)limit - 1);
+    r->n = 0; /* empty until the copy is done */
+    if (n > 0) {
+#ifdef HEPNN_HAVE_CUDA
+        if (r->g->device == HN_DEVICE_CUDA) {
+            hn_status st = hn_cuda_rows_upload(hn_cuda_ctx_of(r->g), r->rows, rows, n, err);
+            if (st)
+                return st;
+        } else
+#endif
+            memcpy(r->rows, rows, sizeof(int64_t) * (size_t)n);
+    }
+    r->n = n;
+    r->limit = limit;
+    return HN_OK;
+}
+
+void hn_rows_free(hn_rows *r)
+{
+    if (!r)
+        return;
+#ifdef HEPNN_HAVE_CUDA
+    if (r->g->device == HN_DEVICE_CUDA)
+        hn_cuda_rows_free(r->rows);
+    else
+#endif
+        free(r->rows);
+    free(r);
+}
+
+hn_status hn_tensor_gather_rows(hn_tensor *dst, const hn_tensor *src, const hn_rows *r, int64_t first, int64_t n,
+                                hn_error *err)
+{
+    if (!dst || !src || !r)
+        return hn_error_set(err, HN_ERR_ARG, "tensor_gather_rows: %s is NULL",
+                            !dst ? "dst" : !src ? "src" : "the row list");
+    if (dst == src)
+        return hn_error_set(err, HN_ERR_ARG, "tensor_gather_rows: '%s' is both source and destination", dst->name);
+    if (dst->ndim < 1 || src->ndim < 1 || !dst->data || !src->data)
+        return hn_error_set(err, HN_ERR_ARG, "tensor_gather_rows: '%s' or '%s' has no rows", dst->name, src->name);
+    if (dst->graph->device != r->g->device || src->graph->device != r->g->device)
+        return hn_error_set(err, HN_ERR_ARG, "tensor_gather_rows: '%s' is on %s, '%s' on %s, the row list on %s",
+                            dst->name, hn_device_name(dst->graph->device), src->name,
+                            hn_device_name(src->graph->device), hn_device_name(r->g->device));
+    int64_t nd = hn_shape_numel(dst->ndim, dst->shape), ns = hn_shape_numel(src->ndim, src->shape);
+    int64_t rd = dst->shape[0], rs = src->shape[0], len = rd > 0 ? nd / rd : 0;
+    if ((rs > 0 ? ns / rs : 0) != len)
+        return hn_error_set(err, HN_ERR_ARG, "tensor_gather_rows: rows of '%s' hold %lld values, rows of '%s' %lld",
+                            dst->name, (long long)len, src->name, (long long)(rs > 0 ? ns / rs : 0));
+    if (n < 0 || first < 0 || first > r->n - n || n > rd)
+        return hn_error_set(err, HN_ERR_ARG,
+                            "tensor_gather_rows: list entries %lld..%lld of %lld into %lld rows of '%s'",
+                            (long long)first, (long long)(first + n), (long long)r->n, (long long)rd, dst->name);
+    if (rs < r->limit)
+        return hn_error_set(err, HN_ERR_ARG, "tensor_gather_rows: the list reaches row %lld, '%s' has %lld rows",
+                            (long long)r->limit - 1, src->name, (long long)rs);
+    if (n == 0 || len == 0)
+        return HN_OK;
+#ifdef HEPNN_HAVE_CUDA
+    if (dst->graph->device == HN_DEVICE_CUDA) {
+        if (src->graph != dst->graph) { /* as hn_tensor_copy: src's writes must be done */
+            hn_status st = hn_cuda_check(cudaStreamSynchronize(hn_cuda_ctx_of(src->graph)->stream),
+                                         "tensor_gather_rows: waiting for the source graph", err);
+            if (st)
+                return st;
+        }
+        return hn_cuda_gather_rows(hn_cuda_ctx_of(dst->graph), dst->data, src->data, r->rows + first, n, len, err);
+    }
+#endif
+    for (int64_t i = 0; i < n; i++)
+        memcpy(dst->data + i * len, src->data + r->rows[first + i] * len, sizeof(float) * (size_t)len);
+    return HN_OK;
+}

@@ -111,6 +111,15 @@ static void stage_free(stage *s)
     free(s->w);
 }
 
+/* The training weight of event k: its own, times its class's scale when given. */
+static float row_weight(const hn_dataset *d, int64_t k, const double *class_scale, int task)
+{
+    double wi = d->w ? d->w[k] : 1.0;
+    if (class_scale && task != HN_TASK_REGRESSION)
+        wi *= class_scale[(int)d->y[k]];
+    return (float)wi;
+}
+
 /* Copies rows rows[0..b) (or b rows from first when rows is NULL) into x, y,
  * w; weights multiplied by the class scale when given. */
 static void gather(float *x, float *y, float *w, const hn_dataset *d, const int64_t *rows, int64_t first, int64_t b,
@@ -121,10 +130,7 @@ static void gather(float *x, float *y, float *w, const hn_dataset *d, const int6
         int64_t k = rows ? rows[i] : first + i;
         memcpy(x + i * f, d->x + k * f, sizeof(float) * (size_t)f);
         memcpy(y + i * t, d->y + k * t, sizeof(float) * (size_t)t);
-        double wi = d->w ? d->w[k] : 1.0;
-        if (class_scale && task != HN_TASK_REGRESSION)
-            wi *= class_scale[(int)d->y[k]];
-        w[i] = (float)wi;
+        w[i] = row_weight(d, k, class_scale, task);
     }
 }
 
@@ -251,6 +257,16 @@ typedef struct {
     double class_scale[256];
     int use_scale;
     int64_t *perm, perm_cap;
+    /* on a device: the training events kept there (state tensors of their own
+     * graph), read in shuffled batches through a row list */
+    struct {
+        hn_graph *g;
+        hn_tensor *x, *y, *w;
+        hn_rows *rows;
+        const float *src_x; /* the chunk they hold */
+        int64_t n;
+        int off; /* 1 after the device refused the memory: batches go through the host */
+    } res;
     float *val_out;
     int32_t *val_labels;
     hn_fast_mlp *fast; /* the fused step, when the model allows it */
@@ -260,6 +276,8 @@ typedef struct {
 
 static void trainer_free(trainer *t)
 {
+    hn_rows_free(t->res.rows);
+    hn_graph_free(t->res.g);
     hn_plan_free(t->plan);
     hn_optim_free(t->opt);
     hn_model_free(t->dm);
@@ -282,7 +300,7 @@ static hn_status trainer_init(trainer *t, hn_error *err)
     if (hn_model_device(t->m) != HN_DEVICE_CPU)
         return hn_error_set(err, HN_ERR_ARG, "train: the model is on %s; pass a CPU model and set the config's device",
                             hn_device_name(hn_model_device(t->m)));
-    if (dev != HN_DEVICE_CPU) {
+    if (dev != HN_DEVICE_CPU || hn_train_device_path_on_cpu) {
         /* the penalty becomes part of the device graph's loss (the host cannot
          * add its gradient there); its values come from m once m is ready */
         hn_status st = hn_model_new_penalised(&t->dm, s, dev, t->cfg->penalty.l1, t->cfg->penalty.l2, err);
@@ -327,6 +345,62 @@ static hn_status trainer_init(trainer *t, hn_error *err)
     return HN_OK;
 }
 
+int hn_train_device_path_on_cpu;
+
+static void resident_drop(trainer *t)
+{
+    hn_rows_free(t->res.rows);
+    hn_graph_free(t->res.g);
+    t->res.rows = NULL;
+    t->res.g = NULL;
+    t->res.src_x = NULL;
+    t->res.n = 0;
+}
+
+/* Puts the chunk d into device memory (once: the same whole training set
+ * comes back every epoch; a streamed chunk each time). Out of device memory
+ * is not an error: batches then go through the host (res.off). */
+static hn_status resident_load(trainer *t, const hn_dataset *d, hn_error *err)
+{
+    if (t->res.g && t->res.src_x == d->x && t->res.n == d->n && d->n == t->stream->n_events)
+        return HN_OK;
+    resident_drop(t);
+    int64_t n = d->n, f = d->n_features, nt = d->n_targets;
+    float *w = malloc(sizeof(float) * (size_t)n);
+    if (!w)
+        return hn_error_set(err, HN_ERR_NOMEM, "train: out of memory for %lld event weights", (long long)n);
+    int task = hn_model_get_spec(t->m)->task;
+    for (int64_t k = 0; k < n; k++)
+        w[k] = row_weight(d, k, t->use_scale ? t->class_scale : NULL, task);
+    hn_error e = {0};
+    hn_status st = hn_graph_new_on(&t->res.g, hn_graph_device(t->io.graph), 0, &e);
+    if (!st) {
+        t->res.x = hn_state(t->res.g, "training features", 2, (int64_t[]){n, f});
+        t->res.y = hn_state(t->res.g, "training targets", 2, (int64_t[]){n, nt});
+        t->res.w = hn_state(t->res.g, "training weights", 1, (int64_t[]){n});
+        st = hn_graph_take_error(t->res.g, &e);
+    }
+    if (!st && !(st = hn_tensor_set(t->res.x, d->x, n * f, &e)) && !(st = hn_tensor_set(t->res.y, d->y, n * nt, &e)) &&
+        !(st = hn_tensor_set(t->res.w, w, n, &e)))
+        st = hn_rows_new(&t->res.rows, t->io.graph, n, &e);
+    free(w);
+    if (st == HN_ERR_NOMEM) { /* does not fit: batches through the host */
+        resident_drop(t);
+        t->res.off = 1;
+        return HN_OK;
+    }
+    if (st) {
+        resident_drop(t);
+        if (err)
+            *err = e;
+        return hn_error_prefix(err, "train: putting the training data on %s",
+                               hn_device_name(hn_graph_device(t->io.graph)));
+    }
+    t->res.src_x = d->x;
+    t->res.n = n;
+    return HN_OK;
+}
+
 /* One pass over a chunk of training events in shuffled minibatches; *done
  * and *sum accumulate events and loss over the epoch. */
 static hn_status fit_chunk(trainer *t, const hn_dataset *d, int epoch, int64_t *batch_no, int64_t *done, double *sum,
@@ -354,19 +428,33 @@ static hn_status fit_chunk(trainer *t, const hn_dataset *d, int epoch, int64_t *
     hn_rng aug;
     if (cfg->augment)
         hn_rng_seed(&aug, hn_rng_u64(&t->st.shuffle_rng));
-    st = hn_graph_set_batch(g, bs, err);
+    /* on a device (without augmentation, which works on host rows) the batches
+     * are cut from the events kept there */
+    int resident = t->dm && !cfg->augment && !t->res.off && hn_train_device_path_on_cpu != 2;
+    if (resident && !(st = resident_load(t, d, err)) && (resident = !t->res.off))
+        st = hn_rows_set(t->res.rows, t->perm, n, n, err);
+    if (!st)
+        st = hn_graph_set_batch(g, bs, err);
     for (int64_t b = 0; b < n_batches && !st; b++) {
         int64_t size = n - b * bs < bs ? n - b * bs : bs;
         float *x, *y, *w, l;
-        if ((size != hn_graph_batch(g) && (st = hn_graph_set_batch(g, size, err))) ||
-            (st = stage_rows(&t->sg, &t->io, d, size, &x, &y, &w, err)))
+        if (size != hn_graph_batch(g) && (st = hn_graph_set_batch(g, size, err)))
             break;
-        gather(x, y, w, d, t->perm + b * bs, 0, size, t->use_scale ? t->class_scale : NULL,
-               hn_model_get_spec(t->m)->task);
-        if (cfg->augment && (st = cfg->augment(cfg->augment_user, x, size, d->n_features, &aug, err)))
-            break;
-        if ((st = stage_upload(&t->sg, &t->io, d, size, err)))
-            break;
+        if (resident) {
+            if ((st = hn_tensor_gather_rows(t->io.x, t->res.x, t->res.rows, b * bs, size, err)) ||
+                (st = hn_tensor_gather_rows(t->io.target, t->res.y, t->res.rows, b * bs, size, err)) ||
+                (st = hn_tensor_gather_rows(t->io.weight, t->res.w, t->res.rows, b * bs, size, err)))
+                break;
+        } else {
+            if ((st = stage_rows(&t->sg, &t->io, d, size, &x, &y, &w, err)))
+                break;
+            gather(x, y, w, d, t->perm + b * bs, 0, size, t->use_scale ? t->class_scale : NULL,
+                   hn_model_get_spec(t->m)->task);
+            if (cfg->augment && (st = cfg->augment(cfg->augment_user, x, size, d->n_features, &aug, err)))
+                break;
+            if ((st = stage_upload(&t->sg, &t->io, d, size, err)))
+                break;
+        }
         if (t->plan) {
             if ((st = hn_plan_run(t->plan, err)))
                 break;

@@ -35,4 +35,9 @@ hn_fast_mlp *hn_fast_mlp_new(hn_model *m, int64_t max_batch);
 hn_status hn_fast_mlp_step(hn_fast_mlp *f, int64_t B, hn_error *err);
 void hn_fast_mlp_free(hn_fast_mlp *f);
 
+/* Tests only: 1 runs hn_train's device path (a twin model trained as a plan,
+ * batches cut from the resident events by row lists) on the CPU too; 2 does
+ * the same but assembles batches on the host, on the CPU and on a device. */
+extern int hn_train_device_path_on_cpu;
+
 #endif

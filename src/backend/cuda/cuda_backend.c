@@ -315,6 +315,31 @@ hn_status hn_cuda_copy(hn_cuda_ctx *c, float *dst, const float *src, int64_t n, 
                          "device-to-device copy", err);
 }
 
+hn_status hn_cuda_rows_alloc(int64_t **rows, int64_t n, hn_error *err)
+{
+    *rows = NULL;
+    if (cudaMalloc((void **)rows, sizeof(int64_t) * (size_t)n) != cudaSuccess) {
+        (void)cudaGetLastError();
+        *rows = NULL;
+        return hn_error_set(err, HN_ERR_NOMEM, "out of device memory for a list of %lld row numbers (%.1f MB)",
+                            (long long)n, (double)n * 8e-6);
+    }
+    return HN_OK;
+}
+
+hn_status hn_cuda_rows_upload(hn_cuda_ctx *c, int64_t *dev, const int64_t *host, int64_t n, hn_error *err)
+{
+    hn_status st = hn_cuda_check(cudaStreamSynchronize(c->stream), "row list: waiting for the gathers", err);
+    return st ? st
+              : hn_cuda_check(cudaMemcpy(dev, host, sizeof(int64_t) * (size_t)n, cudaMemcpyHostToDevice),
+                              "row list: upload", err);
+}
+
+void hn_cuda_rows_free(int64_t *rows)
+{
+    (void)cudaFree(rows); /* waits for the device: no gather still reads it */
+}
+
 static const hn_backend cuda_backend = {
     .name = "cuda",
     .forward = {

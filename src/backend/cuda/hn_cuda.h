@@ -91,6 +91,15 @@ hn_status hn_cuda_axpy1(hn_cuda_ctx *c, float *y, const float *x, int64_t n, hn_
 /* Device-to-device copy of n floats on the graph's stream (hn_tensor_copy). */
 hn_status hn_cuda_copy(hn_cuda_ctx *c, float *dst, const float *src, int64_t n, hn_error *err);
 
+/* Row lists (hn_rows): n int64 row numbers in device memory; the upload waits
+ * for c's stream (gathers from the old list) and copies synchronously. */
+hn_status hn_cuda_rows_alloc(int64_t **rows, int64_t n, hn_error *err);
+hn_status hn_cuda_rows_upload(hn_cuda_ctx *c, int64_t *dev, const int64_t *host, int64_t n, hn_error *err);
+void hn_cuda_rows_free(int64_t *rows);
+/* dst[i·len + j] = src[rows[i]·len + j] for i < n, j < len, on c's stream (k_shape.cu). */
+hn_status hn_cuda_gather_rows(hn_cuda_ctx *c, float *dst, const float *src, const int64_t *rows, int64_t n,
+                              int64_t len, hn_error *err);
+
 /* The first bad class label met by a loss kernel since the last check, as an
  * error; waits for the stream. */
 hn_status hn_cuda_sync(hn_cuda_ctx *c, hn_error *err);

@@ -93,3 +93,20 @@ static hn_status slice_walk(hn_graph *g, hn_tensor *y, int backward, hn_error *e
 
 extern "C" hn_status hn_cuda_slice_fwd(hn_graph *g, hn_tensor *y, hn_error *err) { return slice_walk(g, y, 0, err); }
 extern "C" hn_status hn_cuda_slice_bwd(hn_graph *g, hn_tensor *y, hn_error *err) { return slice_walk(g, y, 1, err); }
+
+// Batches cut from a data set on the device (hn_tensor_gather_rows).
+__global__ static void k_gather_rows(float *dst, const float *src, const int64_t *rows, int64_t n, int64_t len)
+{
+    HN_GRID_STRIDE(i, n * len)
+    {
+        int64_t r = i / len;
+        dst[i] = src[rows[r] * len + (i - r * len)];
+    }
+}
+
+extern "C" hn_status hn_cuda_gather_rows(hn_cuda_ctx *c, float *dst, const float *src, const int64_t *rows, int64_t n,
+                                         int64_t len, hn_error *err)
+{
+    k_gather_rows<<<hn_blocks(n * len), HN_CUDA_THREADS, 0, c->stream>>>(dst, src, rows, n, len);
+    return hn_cuda_launched("tensor_gather_rows", err);
+}
