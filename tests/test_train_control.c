@@ -4,6 +4,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include <unistd.h>
 
+#include <omp.h>
+
+#include "core/fpmode.h"
 #include "harness.h"
 #include "hepnn/train.h"
 #include "toy_data.h"
@@ -223,6 +226,71 @@ TEST(callback_stops_training)
     hn_model_free(m);
 }
 
+/* Whether a subnormal result survives on this thread (0 when flushed). */
+static int subnormal_survives(void)
+{
+    volatile float a = 1e-30f, b = 1e-10f;
+    volatile float c = a * b; /* 1e-40: subnormal */
+    return c != 0.0f;
+}
+
+/* How many of the OpenMP threads (and the caller) keep subnormals. */
+static int threads_keeping_subnormals(void)
+{
+    int n = 0;
+#pragma omp parallel num_threads(omp_get_max_threads()) reduction(+ : n)
+    n += subnormal_survives();
+    return n + subnormal_survives();
+}
+
+static int record_fp_mode(const hn_batch_progress *p, void *user)
+{
+    (void)p;
+    int *seen = user;
+    seen[0]++;
+    seen[1] += threads_keeping_subnormals();
+    return 0;
+}
+
+/* While hn_train runs, the caller's thread and the OpenMP workers flush
+ * subnormal floats to zero (unless keep_subnormals); afterwards every thread
+ * has its IEEE mode back. */
+TEST(subnormals_flushed_while_training)
+{
+    hn_fp_scope probe;
+    hn_fp_flush_begin(&probe);
+    int can_flush = probe.active;
+    hn_fp_flush_end(&probe);
+    if (!can_flush)
+        SKIP("no flush-to-zero mode on this architecture");
+    if (!subnormal_survives())
+        SKIP("this thread flushes subnormals already");
+    enum { N = 256 };
+    static float x[N * 5], y[N];
+    toy_generate(N, 43, x, y, NULL);
+    hn_dataset d = {N, 5, 1, x, y, NULL, 0};
+    int threads = omp_get_max_threads() + 1;
+    for (int keep = 0; keep < 2; keep++) {
+        hn_model *m = new_model(5, 1, HN_TASK_BINARY, NULL, 0, 1);
+        hn_train_config cfg = hn_train_config_default();
+        cfg.epochs = 1;
+        cfg.batch_size = 64;
+        cfg.keep_subnormals = keep;
+        int seen[2] = {0, 0};
+        cfg.on_batch = record_fp_mode;
+        cfg.user = seen;
+        hn_train_result r;
+        hn_error err = {0};
+        CHECK_OK(hn_train(m, &cfg, &d, NULL, &r, &err), &err);
+        hn_train_result_free(&r);
+        hn_model_free(m);
+        CHECK_MSG(seen[0] == 4 && seen[1] == (keep ? seen[0] * threads : 0),
+                  "keep_subnormals %d: %d batches, %d thread-batches kept subnormals", keep, seen[0], seen[1]);
+        CHECK_MSG(threads_keeping_subnormals() == threads, "after training: %d of %d threads keep subnormals",
+                  threads_keeping_subnormals(), threads);
+    }
+}
+
 /* Training 6 epochs at once equals 3 epochs, a checkpoint, and resuming into
  * a fresh model for the other 3: bit-identical weights (dropout and batch
  * normalisation included, so both generators and the statistics are saved). */
@@ -393,6 +461,7 @@ int main(void)
     RUN(class_balancing);
     RUN(multiclass_learns);
     RUN(callback_stops_training);
+    RUN(subnormals_flushed_while_training);
     RUN(checkpoint_resume_is_bit_identical);
     RUN(streaming_equals_training_in_memory);
     RUN(splits_are_reproducible);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/fpmode.h"
 #include "hepnn/device.h"
 #include "hepnn/metrics.h"
 #include "nn/model_internal.h"
@@ -554,6 +555,10 @@ hn_status hn_train(hn_model *m, const hn_train_config *cfg, const hn_dataset *tr
     return hn_train_stream(m, cfg, &s, train, val, res, err);
 }
 
+static hn_status train_run(hn_model *m, const hn_train_config *cfg, const hn_data_stream *stream,
+                           const hn_dataset *train, const hn_dataset *val, const hn_schedule *sched,
+                           hn_train_result *res, hn_error *err);
+
 hn_status hn_train_stream(hn_model *m, const hn_train_config *cfg, const hn_data_stream *stream,
                           const hn_dataset *train, const hn_dataset *val, hn_train_result *res, hn_error *err)
 {
@@ -577,6 +582,20 @@ hn_status hn_train_stream(hn_model *m, const hn_train_config *cfg, const hn_data
         sched.lr0 = cfg->optim.lr;
     if ((st = hn_schedule_check(&sched, err)))
         return st;
+    hn_fp_scope fp = {0};
+    if (!cfg->keep_subnormals)
+        hn_fp_flush_begin(&fp);
+    st = train_run(m, cfg, stream, train, val, &sched, res, err);
+    hn_fp_flush_end(&fp);
+    return st;
+}
+
+static hn_status train_run(hn_model *m, const hn_train_config *cfg, const hn_data_stream *stream,
+                           const hn_dataset *train, const hn_dataset *val, const hn_schedule *sched_in,
+                           hn_train_result *res, hn_error *err)
+{
+    hn_schedule sched = *sched_in;
+    hn_status st = HN_OK;
     trainer t;
     memset(&t, 0, sizeof t);
     t.m = m;
