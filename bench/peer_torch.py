@@ -32,6 +32,8 @@ ap.add_argument("--reps", type=int, default=1, help="train: timed epochs")
 ap.add_argument("--threads", type=int, default=1)
 ap.add_argument("--blas-threads", type=int, default=2)
 ap.add_argument("--defaults", action="store_true")
+ap.add_argument("--flush-denormal", action="store_true",
+                help="torch.set_flush_denormal(True): subnormal floats become zero, as hepnn's training does")
 ap.add_argument("--calls", type=int, default=10000)
 ap.add_argument("--big", type=int, default=10000)
 ap.add_argument("--big-reps", type=int, default=50)
@@ -44,6 +46,8 @@ ap.add_argument("--rescore", default=None, help="auc: hepnn's test scores (.npy)
 a = ap.parse_args()
 
 config = "defaults" if a.defaults else "t%d_blas%d" % (a.threads, a.blas_threads)
+if a.flush_denormal:
+    config += "_ftz"
 if not a.defaults:
     os.environ["OMP_NUM_THREADS"] = str(a.threads)
     os.environ["OPENBLAS_NUM_THREADS"] = str(a.blas_threads)
@@ -54,6 +58,8 @@ import torch  # noqa: E402
 if not a.defaults:
     torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
+if a.flush_denormal and not torch.set_flush_denormal(True):
+    sys.exit("peer_torch: this CPU cannot flush denormals")
 info = {"framework": "pytorch", "version": torch.__version__, "config": config,
         "torch_threads": torch.get_num_threads(), "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS")}
 

@@ -100,6 +100,9 @@ for batch in $batches; do
     if [ "$have_torch" = 1 ]; then
       "$py" "$here/peer_torch.py" train --data "$d" --n "$n" --batch "$batch" --threads 1 \
         --blas-threads "$threads" >> "$res"
+      # hepnn's training flushes subnormal floats to zero; PyTorch can too (its best setting may be this one)
+      "$py" "$here/peer_torch.py" train --data "$d" --n "$n" --batch "$batch" --threads 1 \
+        --blas-threads "$threads" --flush-denormal >> "$res"
       [ "$n_default" -gt 0 ] && "$py" "$here/peer_torch.py" train --data "$d" --n "$n_default" --batch "$batch" \
         --defaults >> "$res"
     fi
