@@ -358,9 +358,10 @@ static void resident_drop(trainer *t)
     t->res.n = 0;
 }
 
-/* Puts the chunk d into device memory (once: the same whole training set
- * comes back every epoch; a streamed chunk each time). Out of device memory
- * is not an error: batches then go through the host (res.off). */
+/* Puts the chunk d into device memory: once when it is the whole training
+ * set (a chunk of all the stream's events is the same events every epoch),
+ * each time for the chunks of a stream. Out of device memory is not an
+ * error: batches then go through the host (res.off). */
 static hn_status resident_load(trainer *t, const hn_dataset *d, hn_error *err)
 {
     if (t->res.g && t->res.src_x == d->x && t->res.n == d->n && d->n == t->stream->n_events)
