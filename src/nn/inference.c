@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/act_math.h"
 #include "hepnn/device.h"
 #include "hepnn/infer.h"
 #include "nn/infer_internal.h"
@@ -316,54 +317,27 @@ fail:
 
 /* --- kernels ------------------------------------------------------------------ */
 
-static inline float sigmoidf_(float x)
-{
-    if (x >= 0.0f)
-        return 1.0f / (1.0f + expf(-x));
-    float e = expf(x);
-    return e / (1.0f + e);
-}
-
-/* The activations, as the CPU backend computes them (src/backend/cpu/k_unary.c). */
+/* The activations (core/act_math.h), one loop per kind so each vectorises. */
+#define ACT_LOOP(K, SLOPE)                                                                                   \
+    for (int j = 0; j < n; j++)                                                                              \
+        y[j] = hn_act_fwd(K, y[j], a, SLOPE);                                                                \
+    break;
 static void activate(const stage *s, float *y, int n)
 {
     float a = s->alpha;
     switch (s->act) {
-    case HN_ACT_RELU:
-        for (int j = 0; j < n; j++)
-            y[j] = y[j] > 0.0f ? y[j] : 0.0f;
-        break;
-    case HN_ACT_STEP:
-        for (int j = 0; j < n; j++)
-            y[j] = y[j] >= 0.0f ? 1.0f : 0.0f;
-        break;
-    case HN_ACT_SIGMOID:
-        for (int j = 0; j < n; j++)
-            y[j] = sigmoidf_(y[j]);
-        break;
-    case HN_ACT_TANH:
-        for (int j = 0; j < n; j++)
-            y[j] = tanhf(y[j]);
-        break;
-    case HN_ACT_ATAN:
-        for (int j = 0; j < n; j++)
-            y[j] = atanf(y[j]);
-        break;
-    case HN_ACT_ELU:
-        for (int j = 0; j < n; j++)
-            y[j] = y[j] > 0.0f ? y[j] : a * expm1f(y[j]);
-        break;
-    case HN_ACT_SOFTPLUS:
-        for (int j = 0; j < n; j++)
-            y[j] = fmaxf(y[j], 0.0f) + log1pf(expf(-fabsf(y[j])));
-        break;
-    case HN_ACT_PRELU:
-        for (int j = 0; j < n; j++)
-            y[j] = y[j] > 0.0f ? y[j] : s->slope[j] * y[j];
-        break;
+    case HN_ACT_RELU: ACT_LOOP(HN_ACT_RELU, 0.0f)
+    case HN_ACT_STEP: ACT_LOOP(HN_ACT_STEP, 0.0f)
+    case HN_ACT_SIGMOID: ACT_LOOP(HN_ACT_SIGMOID, 0.0f)
+    case HN_ACT_TANH: ACT_LOOP(HN_ACT_TANH, 0.0f)
+    case HN_ACT_ATAN: ACT_LOOP(HN_ACT_ATAN, 0.0f)
+    case HN_ACT_ELU: ACT_LOOP(HN_ACT_ELU, 0.0f)
+    case HN_ACT_SOFTPLUS: ACT_LOOP(HN_ACT_SOFTPLUS, 0.0f)
+    case HN_ACT_PRELU: ACT_LOOP(HN_ACT_PRELU, s->slope[j])
     default: break;
     }
 }
+#undef ACT_LOOP
 
 /* y (out) = x (in) · W + b for one event, panel by panel; inputs that are
  * exactly zero are skipped (their products add nothing). */
@@ -434,22 +408,7 @@ static void affine(const stage *s, float *y, int n)
 /* The output head of the task on one event's logits, as the model's graph does. */
 static void head(const hn_infer *inf, const float *z, float *out)
 {
-    int o = inf->n_out;
-    if (inf->task == HN_TASK_BINARY) {
-        out[0] = sigmoidf_(z[0]);
-    } else if (inf->task == HN_TASK_MULTICLASS) {
-        float mx = -INFINITY;
-        for (int k = 0; k < o; k++)
-            mx = fmaxf(mx, z[k]);
-        double s = 0.0;
-        for (int k = 0; k < o; k++)
-            s += exp((double)(z[k] - mx));
-        for (int k = 0; k < o; k++)
-            out[k] = (float)(exp((double)(z[k] - mx)) / s);
-    } else {
-        for (int k = 0; k < o; k++)
-            out[k] = z[k] / inf->tscale[k] + inf->tshift[k];
-    }
+    hn_head_row(inf->task, inf->n_out, z, out, inf->tshift, inf->tscale);
 }
 
 /* Runs the stages on one event already standardised in cur; returns the buffer with the logits. */

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "backend/cpu/cpu.h"
+#include "core/act_math.h"
 #include "train/train_internal.h"
 
 #define FAST_MAX_LAYERS 64
@@ -153,43 +154,6 @@ hn_fast_mlp *hn_fast_mlp_new(hn_model *m, int64_t max_batch)
     return f;
 }
 
-static inline float sigmoidf_(float x)
-{
-    if (x >= 0.0f)
-        return 1.0f / (1.0f + expf(-x));
-    float e = expf(x);
-    return e / (1.0f + e);
-}
-
-/* The CPU backend's activations and their derivatives (src/backend/cpu/k_unary.c). */
-static inline float act_fwd(int act, float x, float alpha)
-{
-    switch (act) {
-    case HN_ACT_RELU: return x > 0.0f ? x : 0.0f;
-    case HN_ACT_SIGMOID: return sigmoidf_(x);
-    case HN_ACT_TANH: return tanhf(x);
-    case HN_ACT_ATAN: return atanf(x);
-    case HN_ACT_STEP: return x >= 0.0f ? 1.0f : 0.0f;
-    case HN_ACT_ELU: return x > 0.0f ? x : alpha * expm1f(x);
-    case HN_ACT_SOFTPLUS: return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x)));
-    default: return x;
-    }
-}
-
-static inline float act_der(int act, float x, float y, float alpha)
-{
-    switch (act) {
-    case HN_ACT_RELU: return x > 0.0f ? 1.0f : 0.0f;
-    case HN_ACT_SIGMOID: return y * (1.0f - y);
-    case HN_ACT_TANH: return 1.0f - y * y;
-    case HN_ACT_ATAN: return 1.0f / (1.0f + x * x);
-    case HN_ACT_STEP: return 0.0f;
-    case HN_ACT_ELU: return x > 0.0f ? 1.0f : y + alpha;
-    case HN_ACT_SOFTPLUS: return sigmoidf_(x);
-    default: return 1.0f;
-    }
-}
-
 /* z (B, out) += b; h = act(z), in one pass. */
 static void bias_act(const fast_layer *L, int64_t B)
 {
@@ -211,7 +175,7 @@ static void bias_act(const fast_layer *L, int64_t B)
             for (int64_t j = 0; j < m; j++) {
                 float v = z[j] + b[j];
                 z[j] = v;
-                h[j] = act_fwd(L->act, v, L->alpha);
+                h[j] = hn_act_fwd(L->act, v, L->alpha, 0.0f);
             }
         }
     }
@@ -243,7 +207,7 @@ static void act_bias_bwd(const fast_layer *L, int64_t B)
                     gb[j] += d[j];
             } else {
                 for (int64_t j = j0; j < j1; j++) {
-                    d[j] = d[j] * act_der(L->act, z[j], h[j], L->alpha);
+                    d[j] = d[j] * hn_act_der(L->act, z[j], h[j], L->alpha, 0.0f);
                     gb[j] += d[j];
                 }
             }

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "backend/cpu/cpu.h"
+#include "core/act_math.h"
 
 typedef struct {
     const float *a, *b; /* row i of the two inputs */
@@ -16,13 +17,6 @@ typedef struct {
 
 typedef double (*row_loss_fn)(row *r);
 
-static inline float sigmoidf(float x)
-{
-    if (x >= 0.0f)
-        return 1.0f / (1.0f + expf(-x));
-    float e = expf(x);
-    return e / (1.0f + e);
-}
 
 static double mse_row(row *r)
 {
@@ -45,7 +39,7 @@ static double bce_logits_row(row *r)
         float z = r->a[j], t = r->b[j];
         l += (double)fmaxf(z, 0.0f) - (double)z * t + (double)log1pf(expf(-fabsf(z)));
         if (r->ga)
-            r->ga[j] += r->scale * (sigmoidf(z) - t);
+            r->ga[j] += r->scale * (hn_sigmoidf(z) - t);
         if (r->gb)
             r->gb[j] -= r->scale * z;
     }

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "backend/cpu/cpu.h"
+#include "core/act_math.h"
 
 /* FWD: y as a function of x (and alpha = y->fp[0]);
  * DER: dy/dx from x, y (and alpha). */
@@ -43,17 +44,6 @@
         return HN_OK;                                                                   \
     }
 
-static inline float sigmoidf(float x)
-{
-    /* never exponentiates a large positive number */
-    if (x >= 0.0f)
-        return 1.0f / (1.0f + expf(-x));
-    float e = expf(x);
-    return e / (1.0f + e);
-}
-
-static inline float softplusf(float x) { return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x))); }
-
 UNARY(exp, expf(x), y)
 UNARY(log, logf(x), 1.0f / x)
 UNARY(sqrt, sqrtf(x), 0.5f / y)
@@ -61,13 +51,15 @@ UNARY(square, x *x, 2.0f * x)
 UNARY(abs, fabsf(x), (x > 0.0f) ? 1.0f : (x < 0.0f ? -1.0f : 0.0f))
 UNARY(identity, x, 1.0f)
 UNARY(detach, x, 0.0f) /* never called backward: detach stops requires_grad */
-UNARY(step, x >= 0.0f ? 1.0f : 0.0f, 0.0f)
-UNARY(sigmoid, sigmoidf(x), y *(1.0f - y))
-UNARY(tanh, tanhf(x), 1.0f - y * y)
-UNARY(atan, atanf(x), 1.0f / (1.0f + x * x))
-UNARY(relu, x > 0.0f ? x : 0.0f, x > 0.0f ? 1.0f : 0.0f)
-UNARY(elu, x > 0.0f ? x : alpha * expm1f(x), x > 0.0f ? 1.0f : y + alpha)
-UNARY(softplus, softplusf(x), sigmoidf(x))
+/* the activations: core/act_math.h */
+#define ACT(id, K) UNARY(id, hn_act_fwd(K, x, alpha, 0.0f), hn_act_der(K, x, y, alpha, 0.0f))
+ACT(step, HN_ACT_STEP)
+ACT(sigmoid, HN_ACT_SIGMOID)
+ACT(tanh, HN_ACT_TANH)
+ACT(atan, HN_ACT_ATAN)
+ACT(relu, HN_ACT_RELU)
+ACT(elu, HN_ACT_ELU)
+ACT(softplus, HN_ACT_SOFTPLUS)
 
 /* PReLU: x (B, C, ...), slope a (1) or (C) -> y like x */
 static inline int64_t prelu_inner(const hn_tensor *x)
@@ -89,7 +81,7 @@ hn_status hn_cpu_prelu_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
 #pragma omp parallel for if (n > HN_PAR_MIN) schedule(static)
     for (int64_t i = 0; i < n; i++) {
         float s = na == 1 ? a[0] : a[(i / inner) % na];
-        out[i] = x[i] > 0.0f ? x[i] : s * x[i];
+        out[i] = hn_act_fwd(HN_ACT_PRELU, x[i], 0.0f, s);
     }
     return HN_OK;
 }
@@ -105,7 +97,7 @@ hn_status hn_cpu_prelu_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
     for (int64_t i = 0; i < n; i++) {
         int64_t c = na == 1 ? 0 : (i / inner) % na;
         if (gx)
-            gx[i] += dy[i] * (x[i] > 0.0f ? 1.0f : a[c]);
+            gx[i] += dy[i] * hn_act_der(HN_ACT_PRELU, x[i], 0.0f, 0.0f, a[c]);
         if (ga && x[i] <= 0.0f)
             ga[c] += dy[i] * x[i];
     }

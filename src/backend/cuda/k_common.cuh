@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "backend/cuda/hn_cuda.h"
+#include "core/act_math.h"
 
 static inline int64_t hn_numel(const hn_tensor *t) { return hn_shape_numel(t->ndim, t->shape); }
 
@@ -56,13 +57,6 @@ __device__ static inline double hn_block_sum(double v, double *sh)
     return r;
 }
 
-__device__ static inline float hn_sigmoidf(float x)
-{
-    if (x >= 0.0f)
-        return 1.0f / (1.0f + expf(-x));
-    float e = expf(x);
-    return e / (1.0f + e);
-}
 
 #define HN_LAUNCH_CHECK(what) hn_cuda_launched(what, err)
 

@@ -61,40 +61,10 @@ struct hn_cuda_infer {
     ltplan *plans;  // n_stages entries (used by DENSE stages)
 };
 
+// The activations and the output heads: core/act_math.h, the CPU's text.
 __device__ static inline float act_f(int act, float v, float alpha, const float *slope, int j)
 {
-    switch (act) {
-    case HN_ACT_RELU: return v > 0.0f ? v : 0.0f;
-    case HN_ACT_STEP: return v >= 0.0f ? 1.0f : 0.0f;
-    case HN_ACT_SIGMOID: return hn_sigmoidf(v);
-    case HN_ACT_TANH: return tanhf(v);
-    case HN_ACT_ATAN: return atanf(v);
-    case HN_ACT_ELU: return v > 0.0f ? v : alpha * expm1f(v);
-    case HN_ACT_SOFTPLUS: return fmaxf(v, 0.0f) + log1pf(expf(-fabsf(v)));
-    case HN_ACT_PRELU: return v > 0.0f ? v : slope[j] * v;
-    default: return v;
-    }
-}
-
-// The task's output head on one event's logits z, as the model's graph does.
-__device__ static void head_row(int task, int o, const float *z, float *out, const float *tshift,
-                                const float *tscale)
-{
-    if (task == HN_TASK_BINARY) {
-        out[0] = hn_sigmoidf(z[0]);
-    } else if (task == HN_TASK_MULTICLASS) {
-        float mx = -INFINITY;
-        for (int k = 0; k < o; k++)
-            mx = fmaxf(mx, z[k]);
-        double s = 0.0;
-        for (int k = 0; k < o; k++)
-            s += exp((double)(z[k] - mx));
-        for (int k = 0; k < o; k++)
-            out[k] = (float)(exp((double)(z[k] - mx)) / s);
-    } else {
-        for (int k = 0; k < o; k++)
-            out[k] = z[k] / tscale[k] + tshift[k];
-    }
+    return hn_act_fwd(act, v, alpha, act == HN_ACT_PRELU ? slope[j] : 0.0f);
 }
 
 // Input positions per lane whose loads are in flight together (one-event kernel).
@@ -163,7 +133,7 @@ __global__ static void __launch_bounds__(1024) k_one(const dstage *st, int n_sta
         __syncthreads();
     }
     if (tid == 0)
-        head_row(task, n_out, cur, out, tshift, tscale);
+        hn_head_row(task, n_out, cur, out, tshift, tscale);
 }
 
 // y (n, out) = act(x (n, in) · w + b) for out <= SMALL_OUT, w stored (out, in): one
@@ -223,7 +193,7 @@ __global__ static void k_head(const float *z, int64_t n, int o, int task, const 
                               float *out)
 {
     HN_GRID_STRIDE(r, n)
-    head_row(task, o, z + r * o, out + r * o, tshift, tscale);
+    hn_head_row(task, o, z + r * o, out + r * o, tshift, tscale);
 }
 
 static hn_status upload(float **dst, const float *src, size_t n, const char *what, hn_error *err)

@@ -1,5 +1,5 @@
 // Elementwise functions and activations, PReLU and dropout: x -> y of the same
-// shape. The formulas are the CPU backend's (src/backend/cpu/k_unary.c).
+// shape. The activation formulas are the CPU backend's (core/act_math.h).
 #include <math.h>
 
 #include "backend/cuda/k_common.cuh"
@@ -39,7 +39,6 @@
         return HN_LAUNCH_CHECK(#id " backward");                                                   \
     }
 
-__device__ static inline float softplusf(float x) { return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x))); }
 
 UNARY(exp, expf(x), y)
 UNARY(log, logf(x), 1.0f / x)
@@ -48,11 +47,13 @@ UNARY(square, x *x, 2.0f * x)
 UNARY(abs, fabsf(x), (x > 0.0f) ? 1.0f : (x < 0.0f ? -1.0f : 0.0f))
 UNARY(identity, x, 1.0f)
 UNARY(detach, x, 0.0f) // never called backward: detach stops requires_grad
-UNARY(step, x >= 0.0f ? 1.0f : 0.0f, 0.0f)
-UNARY(sigmoid, hn_sigmoidf(x), y *(1.0f - y))
-UNARY(tanh, tanhf(x), 1.0f - y * y)
-UNARY(atan, atanf(x), 1.0f / (1.0f + x * x))
-UNARY(relu_plain, x > 0.0f ? x : 0.0f, x > 0.0f ? 1.0f : 0.0f)
+// the activations: core/act_math.h, the CPU's text
+#define ACT(id, K) UNARY(id, hn_act_fwd(K, x, alpha, 0.0f), hn_act_der(K, x, y, alpha, 0.0f))
+ACT(step, HN_ACT_STEP)
+ACT(sigmoid, HN_ACT_SIGMOID)
+ACT(tanh, HN_ACT_TANH)
+ACT(atan, HN_ACT_ATAN)
+ACT(relu_plain, HN_ACT_RELU)
 
 // A ReLU fused into the add that feeds it (see hn_cuda_ctx) has been computed.
 extern "C" hn_status hn_cuda_relu_fwd(hn_graph *g, hn_tensor *t, hn_error *err)
@@ -63,8 +64,8 @@ extern "C" hn_status hn_cuda_relu_bwd(hn_graph *g, hn_tensor *t, hn_error *err)
 {
     return hn_cuda_relu_plain_bwd(g, t, err);
 }
-UNARY(elu, x > 0.0f ? x : alpha * expm1f(x), x > 0.0f ? 1.0f : y + alpha)
-UNARY(softplus, softplusf(x), hn_sigmoidf(x))
+ACT(elu, HN_ACT_ELU)
+ACT(softplus, HN_ACT_SOFTPLUS)
 
 // --- PReLU: x (B, C, ...), slope a (1) or (C) -> y like x ------------------------
 
@@ -81,7 +82,7 @@ __global__ static void k_prelu_fwd(const float *x, const float *a, float *y, int
     HN_GRID_STRIDE(i, n)
     {
         float s = na == 1 ? a[0] : a[(i / inner) % na];
-        y[i] = x[i] > 0.0f ? x[i] : s * x[i];
+        y[i] = hn_act_fwd(HN_ACT_PRELU, x[i], 0.0f, s);
     }
 }
 
@@ -91,7 +92,7 @@ __global__ static void k_prelu_bwd_x(const float *x, const float *a, const float
     HN_GRID_STRIDE(i, n)
     {
         float s = na == 1 ? a[0] : a[(i / inner) % na];
-        gx[i] += dy[i] * (x[i] > 0.0f ? 1.0f : s);
+        gx[i] += dy[i] * hn_act_der(HN_ACT_PRELU, x[i], 0.0f, 0.0f, s);
     }
 }
 
