@@ -235,6 +235,7 @@ TEST(gather_rows_on_cpu)
     CHECK(hn_tensor_gather_rows(src, src, r, 0, 2, &err) == HN_ERR_ARG && strstr(err.msg, "both source"));
     hn_tensor *small = hn_state(g, "small", 2, (int64_t[]){3, 3});
     CHECK(hn_tensor_gather_rows(dst, small, r, 0, 2, &err) == HN_ERR_ARG && strstr(err.msg, "'small' has 3 rows"));
+    hn_rows_free(r);
     CHECK(hn_rows_new(&r, g, 0, &err) == HN_ERR_ARG && r == NULL);
     hn_graph_free(g);
     hn_rows_free(NULL);
