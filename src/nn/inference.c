@@ -405,8 +405,9 @@ static void affine(const stage *s, float *y, int n)
         y[j] = y[j] * s->scale[j] + s->shift[j];
 }
 
-/* The output head of the task on one event's logits, as the model's graph does. */
-static void head(const hn_infer *inf, const float *z, float *out)
+/* The output head of the task on one event's logits, as the model's graph does
+ * (kept out of line: inlined into hn_infer_run it made one event 3 % slower). */
+__attribute__((noinline)) static void head(const hn_infer *inf, const float *z, float *out)
 {
     hn_head_row(inf->task, inf->n_out, z, out, inf->tshift, inf->tscale);
 }
