@@ -332,6 +332,92 @@ TEST(device_path_resident_rows_equal_host_batches)
     free(t);
 }
 
+/* On a device the batch losses are read back in blocks; the progress callback
+ * still sees every batch, in order, with the CPU loop's events and running
+ * losses (to rounding); a stop request and a non-finite loss end training at
+ * the same batch as on the CPU. Run on the CPU through the internal switch. */
+typedef struct {
+    int n, stop_at;
+    int64_t batch[64], done[64];
+    double loss[64];
+} batch_log;
+
+static int log_batch(const hn_batch_progress *p, void *user)
+{
+    batch_log *b = user;
+    if (b->n < 64) {
+        b->batch[b->n] = p->batch;
+        b->done[b->n] = p->events_done;
+        b->loss[b->n] = p->running_loss;
+    }
+    b->n++;
+    return b->stop_at > 0 && p->epoch == 2 && p->batch == b->stop_at;
+}
+
+static hn_status train_logged(int path, const toy *t, double lr, int stop_at, batch_log *bl, hn_train_result *r,
+                              hn_error *err)
+{
+    hn_layer_spec ls[2] = {dense(16), act(HN_ACT_RELU)};
+    hn_model_spec s = {TOY_FEATURES, 1, HN_TASK_BINARY, 2, ls, 9};
+    hn_model *m;
+    hn_status st = hn_model_new(&m, &s, err);
+    if (st)
+        return st;
+    hn_train_config c = hn_train_config_default();
+    c.epochs = 2;
+    c.batch_size = 200; /* 21 batches per epoch: a block of 16 and a short one; the last batch short */
+    if (lr > 1) /* plain SGD, whose steps grow with the learning rate without bound */
+        c.optim = hn_optim_config_default(HN_OPTIM_SGD);
+    c.optim.lr = lr;
+    c.on_batch = log_batch;
+    c.user = bl;
+    memset(bl, 0, sizeof *bl);
+    bl->stop_at = stop_at;
+    hn_dataset tr = {4100, TOY_FEATURES, 1, (float *)t->x, (float *)t->y, NULL, 0};
+    hn_train_device_path_on_cpu = path;
+    st = hn_train(m, &c, &tr, NULL, r, err);
+    hn_train_device_path_on_cpu = 0;
+    hn_model_free(m);
+    return st;
+}
+
+TEST(device_path_progress_in_blocks)
+{
+    hn_error err = {0};
+    toy *t = toy_new();
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    static batch_log cpu, dev;
+    hn_train_result r;
+    CHECK_OK(train_logged(0, t, 1e-3, 0, &cpu, &r, &err), &err);
+    hn_train_result_free(&r);
+    CHECK_OK(train_logged(1, t, 1e-3, 0, &dev, &r, &err), &err);
+    hn_train_result_free(&r);
+    CHECK_MSG(cpu.n == 42 && dev.n == 42, "callbacks: CPU %d, device path %d (42 expected)", cpu.n, dev.n);
+    for (int i = 0; i < 42 && i < dev.n; i++) {
+        CHECK_MSG(dev.batch[i] == cpu.batch[i] && dev.done[i] == cpu.done[i], "callback %d: batch %lld / %lld", i,
+                  (long long)dev.batch[i], (long long)cpu.batch[i]);
+        CHECK_MSG(fabs(dev.loss[i] - cpu.loss[i]) <= 1e-5 * fabs(cpu.loss[i]), "callback %d: loss %.7g vs %.7g", i,
+                  dev.loss[i], cpu.loss[i]);
+    }
+    /* a stop request in the middle of a block */
+    CHECK_OK(train_logged(1, t, 1e-3, 5, &dev, &r, &err), &err);
+    CHECK(r.interrupted && r.epochs_run == 1 && dev.n == 21 + 5);
+    hn_train_result_free(&r);
+    /* a learning rate that blows the loss up: the same batch named both ways */
+    hn_status a = train_logged(0, t, 1e30, 0, &cpu, &r, &err);
+    char msg_cpu[HN_ERROR_MSG_MAX];
+    snprintf(msg_cpu, sizeof msg_cpu, "%s", err.msg);
+    hn_status b = train_logged(1, t, 1e30, 0, &dev, &r, &err);
+    CHECK_MSG(a == HN_ERR_NUMERIC && b == HN_ERR_NUMERIC, "statuses %d and %d", (int)a, (int)b);
+    fprintf(stderr, "  CPU loop: %s\n  device path: %s\n", msg_cpu, err.msg);
+    const char *pa = strstr(msg_cpu, "batch"), *pb = strstr(err.msg, "batch");
+    CHECK_MSG(pa && pb && atoi(pa + 6) == atoi(pb + 6) && cpu.n == dev.n, "CPU: %s / device path: %s", msg_cpu,
+              err.msg);
+    free(t);
+}
+
 /* --- on a GPU ------------------------------------------------------------------ */
 
 TEST(gpu_auc_matches_cpu)
@@ -492,6 +578,7 @@ int main(void)
     RUN(device_training_refused_without_device);
     RUN(gather_rows_on_cpu);
     RUN(device_path_resident_rows_equal_host_batches);
+    RUN(device_path_progress_in_blocks);
     RUN(gpu_auc_matches_cpu);
     RUN(gpu_resident_rows_equal_host_batches);
     RUN(gpu_multiclass_regression_checkpoint);

@@ -94,7 +94,10 @@ typedef struct hn_train_config {
      * gradual underflow (slower; results differ only below 1.2e-38). */
     int keep_subnormals;
     /* Callbacks: per batch, and per epoch; a non-zero return stops training
-     * after the current batch / epoch (Ctrl-C, user criteria). */
+     * after the current batch / epoch (Ctrl-C, user criteria). On a device
+     * the batch losses are read back 16 batches at a time, so on_batch runs
+     * for each batch in order with the same values but up to 15 batches late,
+     * and a stop request takes effect after at most 15 more batches. */
     int (*on_batch)(const hn_batch_progress *p, void *user);
     int (*on_epoch)(const hn_epoch_stats *e, void *user);
     void *user;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/graph_impl.h"
+#include "backend/device_internal.h"
 #include "hepnn/device.h"
 #include "optim/optim_internal.h"
 
@@ -176,6 +177,30 @@ hn_status hn_graph_set_tf32(hn_graph *g, int on, hn_error *err)
     return HN_OK;
 }
 
+/* A plain buffer of `bytes` on g's device (zeroed host memory on the CPU). */
+static hn_status dev_buf_new(hn_graph *g, size_t bytes, const char *what, void **p, hn_error *err)
+{
+#ifdef HEPNN_HAVE_CUDA
+    if (g->device == HN_DEVICE_CUDA)
+        return hn_cuda_buf_alloc(p, bytes, what, err);
+#endif
+    if (!(*p = calloc(1, bytes)))
+        return hn_error_set(err, HN_ERR_NOMEM, "out of memory for %s (%.1f MB)", what, (double)bytes * 1e-6);
+    return HN_OK;
+}
+
+static void dev_buf_free(hn_graph *g, void *p)
+{
+#ifdef HEPNN_HAVE_CUDA
+    if (g->device == HN_DEVICE_CUDA) {
+        hn_cuda_buf_free(p);
+        return;
+    }
+#endif
+    (void)g;
+    free(p);
+}
+
 struct hn_rows {
     hn_graph *g;
     int64_t *rows; /* capacity entries, on g's device */
@@ -194,14 +219,7 @@ hn_status hn_rows_new(hn_rows **out, hn_graph *g, int64_t capacity, hn_error *er
         return hn_error_set(err, HN_ERR_NOMEM, "rows_new: out of memory");
     r->g = g;
     r->cap = capacity;
-    hn_status st = HN_OK;
-#ifdef HEPNN_HAVE_CUDA
-    if (g->device == HN_DEVICE_CUDA)
-        st = hn_cuda_rows_alloc(&r->rows, capacity, err);
-    else
-#endif
-        if (!(r->rows = malloc(sizeof(int64_t) * (size_t)capacity)))
-        st = hn_error_set(err, HN_ERR_NOMEM, "rows_new: out of memory for %lld row numbers", (long long)capacity);
+    hn_status st = dev_buf_new(g, sizeof(int64_t) * (size_t)capacity, "a row list", (void **)&r->rows, err);
     if (st) {
         free(r);
         return st;
@@ -241,12 +259,7 @@ void hn_rows_free(hn_rows *r)
 {
     if (!r)
         return;
-#ifdef HEPNN_HAVE_CUDA
-    if (r->g->device == HN_DEVICE_CUDA)
-        hn_cuda_rows_free(r->rows);
-    else
-#endif
-        free(r->rows);
+    dev_buf_free(r->g, r->rows);
     free(r);
 }
 
@@ -292,4 +305,62 @@ hn_status hn_tensor_gather_rows(hn_tensor *dst, const hn_tensor *src, const hn_r
     for (int64_t i = 0; i < n; i++)
         memcpy(dst->data + i * len, src->data + r->rows[first + i] * len, sizeof(float) * (size_t)len);
     return HN_OK;
+}
+
+struct hn_value_log {
+    hn_graph *g;
+    float *v; /* cap values, on g's device */
+    int cap;
+};
+
+hn_status hn_value_log_new(hn_value_log **out, hn_graph *g, int capacity, hn_error *err)
+{
+    if (!out || !g || capacity < 1)
+        return hn_error_set(err, HN_ERR_ARG, "value_log_new: NULL argument or capacity %d", capacity);
+    *out = NULL;
+    hn_value_log *l = calloc(1, sizeof *l);
+    if (!l)
+        return hn_error_set(err, HN_ERR_NOMEM, "value_log_new: out of memory");
+    l->g = g;
+    l->cap = capacity;
+    hn_status st = dev_buf_new(g, sizeof(float) * (size_t)capacity, "a value log", (void **)&l->v, err);
+    if (st) {
+        free(l);
+        return st;
+    }
+    *out = l;
+    return HN_OK;
+}
+
+hn_status hn_value_log_put(hn_value_log *l, int i, const hn_tensor *t, hn_error *err)
+{
+    if (!l || !t || i < 0 || i >= l->cap || t->graph != l->g || !t->data)
+        return hn_error_set(err, HN_ERR_ARG, "value_log_put: slot %d of %d, or a tensor of another graph", i,
+                            l ? l->cap : 0);
+#ifdef HEPNN_HAVE_CUDA
+    if (l->g->device == HN_DEVICE_CUDA)
+        return hn_cuda_copy(hn_cuda_ctx_of(l->g), l->v + i, t->data, 1, err);
+#endif
+    l->v[i] = t->data[0];
+    return HN_OK;
+}
+
+hn_status hn_value_log_read(hn_value_log *l, float *out, int n, hn_error *err)
+{
+    if (!l || !out || n < 0 || n > l->cap)
+        return hn_error_set(err, HN_ERR_ARG, "value_log_read: %d values of a log of %d", n, l ? l->cap : 0);
+#ifdef HEPNN_HAVE_CUDA
+    if (l->g->device == HN_DEVICE_CUDA)
+        return hn_cuda_values_read(hn_cuda_ctx_of(l->g), out, l->v, n, err);
+#endif
+    memcpy(out, l->v, sizeof(float) * (size_t)n);
+    return HN_OK;
+}
+
+void hn_value_log_free(hn_value_log *l)
+{
+    if (!l)
+        return;
+    dev_buf_free(l->g, l->v);
+    free(l);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backend/device_internal.h"
 #include "core/fpmode.h"
 #include "hepnn/device.h"
 #include "hepnn/metrics.h"
@@ -241,11 +242,18 @@ static hn_status history_push(hn_train_state *s, const hn_epoch_stats *e, hn_err
     return HN_OK;
 }
 
+/* On a device the loss of each batch is logged there and read back once
+ * every LOSS_BLOCK batches (and at the end of each chunk), so the host does
+ * not wait for every step; the progress callback then runs for those batches
+ * in order, with the same values, a few batches late. */
+#define LOSS_BLOCK 16
+
 typedef struct {
     hn_model *m;
     hn_model *dm;   /* on a device: the model trained there (m gets its values back) */
     hn_model *w;    /* the model that trains: m, or dm */
     hn_plan *plan;  /* on a device: zero_grad, forward, backward and step as one captured unit */
+    hn_value_log *losses; /* on a device: the batch losses not yet read (read every LOSS_BLOCK batches) */
     stage sg;
     hn_model_io io; /* of w */
     const hn_train_config *cfg;
@@ -279,6 +287,7 @@ static void trainer_free(trainer *t)
 {
     hn_rows_free(t->res.rows);
     hn_graph_free(t->res.g);
+    hn_value_log_free(t->losses);
     hn_plan_free(t->plan);
     hn_optim_free(t->opt);
     hn_model_free(t->dm);
@@ -333,8 +342,10 @@ static hn_status trainer_init(trainer *t, hn_error *err)
         return st;
     hn_rng_seed(&t->st.shuffle_rng, t->cfg->seed);
     t->st.best_val = INFINITY;
-    if (t->dm) /* on a device: zero_grad, forward, backward and step captured as one unit */
-        return hn_plan_new(&t->plan, g, hn_model_train_loss(t->dm), t->opt, err);
+    if (t->dm) { /* on a device: zero_grad, forward, backward and step captured as one unit */
+        st = hn_value_log_new(&t->losses, g, LOSS_BLOCK, err);
+        return st ? st : hn_plan_new(&t->plan, g, hn_model_train_loss(t->dm), t->opt, err);
+    }
     /* the fused step for plain MLPs (same bits as the graph's; its buffers are
      * per event, so not for full-batch gradient descent on a large set) */
     int64_t n = t->stream->n_events > 0 ? t->stream->n_events : 65536;
@@ -403,6 +414,33 @@ static hn_status resident_load(trainer *t, const hn_dataset *d, hn_error *err)
     return HN_OK;
 }
 
+/* The running totals of an epoch, and the batch loss l of `size` events
+ * added to them: the non-finite check and the progress callback. */
+typedef struct {
+    int epoch;
+    int64_t n_batches, n_events; /* estimates for the progress display */
+    int64_t *batch_no, *done;
+    double *sum, t0;
+} progress;
+
+static hn_status account(trainer *t, progress *a, float l, int64_t size, int *stop, hn_error *err)
+{
+    const hn_train_config *cfg = t->cfg;
+    ++*a->batch_no;
+    if (!isfinite(l))
+        return hn_error_set(err, HN_ERR_NUMERIC, "train: the loss became %g in epoch %d, batch %lld: lower the "
+                            "learning rate or check the inputs", l, a->epoch, (long long)*a->batch_no);
+    *a->sum += l * (double)size;
+    *a->done += size;
+    if (cfg->on_batch) {
+        hn_batch_progress p = {a->epoch,     *a->batch_no, a->n_batches, *a->done, a->n_events,
+                               *a->sum / (double)*a->done, now() - a->t0};
+        if (cfg->on_batch(&p, cfg->user))
+            *stop = 1;
+    }
+    return HN_OK;
+}
+
 /* One pass over a chunk of training events in shuffled minibatches; *done
  * and *sum accumulate events and loss over the epoch. */
 static hn_status fit_chunk(trainer *t, const hn_dataset *d, int epoch, int64_t *batch_no, int64_t *done, double *sum,
@@ -437,6 +475,9 @@ static hn_status fit_chunk(trainer *t, const hn_dataset *d, int epoch, int64_t *
         st = hn_rows_set(t->res.rows, t->perm, n, n, err);
     if (!st)
         st = hn_graph_set_batch(g, bs, err);
+    int64_t est = t->stream->n_events > 0 ? (total + bs - 1) / bs : n_batches, sizes[LOSS_BLOCK];
+    progress ac = {epoch, est, total, batch_no, done, sum, t0};
+    int pending = 0;
     for (int64_t b = 0; b < n_batches && !st; b++) {
         int64_t size = n - b * bs < bs ? n - b * bs : bs;
         float *x, *y, *w, l;
@@ -473,24 +514,25 @@ static hn_status fit_chunk(trainer *t, const hn_dataset *d, int epoch, int64_t *
         if (!t->plan && (cfg->penalty.l1 > 0 || cfg->penalty.l2 > 0) &&
             (st = hn_penalty_add(&cfg->penalty, t->views, t->n_params, t->grads, NULL, err)))
             break;
-        if ((!t->plan && (st = hn_optim_step(t->opt, err))) || (st = hn_tensor_get(t->io.loss, &l, 1, err)))
+        if (!t->plan && (st = hn_optim_step(t->opt, err)))
             break;
-        ++*batch_no;
-        if (!isfinite(l)) {
-            st = hn_error_set(err, HN_ERR_NUMERIC, "train: the loss became %g in epoch %d, batch %lld: lower the "
-                              "learning rate or check the inputs", l, epoch, (long long)*batch_no);
-            break;
-        }
-        *sum += l * (double)size;
-        *done += size;
-        if (cfg->on_batch) {
-            int64_t est = t->stream->n_events > 0 ? (total + bs - 1) / bs : n_batches;
-            hn_batch_progress p = {epoch, *batch_no, est, *done, total, *sum / (double)*done, now() - t0};
-            if (cfg->on_batch(&p, cfg->user)) {
-                *stop = 1;
+        if (t->losses) { /* logged on the device, read in blocks */
+            sizes[pending] = size;
+            if ((st = hn_value_log_put(t->losses, pending++, t->io.loss, err)))
                 break;
-            }
+            if (pending < LOSS_BLOCK && b + 1 < n_batches)
+                continue;
+            float ls[LOSS_BLOCK];
+            if ((st = hn_value_log_read(t->losses, ls, pending, err)))
+                break;
+            for (int k = 0; k < pending && !st && !*stop; k++)
+                st = account(t, &ac, ls[k], sizes[k], stop, err);
+            pending = 0;
+        } else if (!(st = hn_tensor_get(t->io.loss, &l, 1, err))) {
+            st = account(t, &ac, l, size, stop, err);
         }
+        if (*stop)
+            break;
     }
     return st;
 }

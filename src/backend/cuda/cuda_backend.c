@@ -315,16 +315,28 @@ hn_status hn_cuda_copy(hn_cuda_ctx *c, float *dst, const float *src, int64_t n, 
                          "device-to-device copy", err);
 }
 
-hn_status hn_cuda_rows_alloc(int64_t **rows, int64_t n, hn_error *err)
+hn_status hn_cuda_buf_alloc(void **p, size_t bytes, const char *what, hn_error *err)
 {
-    *rows = NULL;
-    if (cudaMalloc((void **)rows, sizeof(int64_t) * (size_t)n) != cudaSuccess) {
+    *p = NULL;
+    if (cudaMalloc(p, bytes) != cudaSuccess) {
         (void)cudaGetLastError();
-        *rows = NULL;
-        return hn_error_set(err, HN_ERR_NOMEM, "out of device memory for a list of %lld row numbers (%.1f MB)",
-                            (long long)n, (double)n * 8e-6);
+        *p = NULL;
+        return hn_error_set(err, HN_ERR_NOMEM, "out of device memory for %s (%.1f MB)", what, (double)bytes * 1e-6);
     }
     return HN_OK;
+}
+
+void hn_cuda_buf_free(void *p)
+{
+    (void)cudaFree(p); /* waits for the device: no kernel still uses p */
+}
+
+hn_status hn_cuda_values_read(hn_cuda_ctx *c, float *host, const float *dev, int64_t n, hn_error *err)
+{
+    hn_status st = hn_cuda_sync(c, err);
+    return st ? st
+              : hn_cuda_check(cudaMemcpy(host, dev, sizeof(float) * (size_t)n, cudaMemcpyDeviceToHost),
+                              "value log: download", err);
 }
 
 hn_status hn_cuda_rows_upload(hn_cuda_ctx *c, int64_t *dev, const int64_t *host, int64_t n, hn_error *err)
@@ -333,11 +345,6 @@ hn_status hn_cuda_rows_upload(hn_cuda_ctx *c, int64_t *dev, const int64_t *host,
     return st ? st
               : hn_cuda_check(cudaMemcpy(dev, host, sizeof(int64_t) * (size_t)n, cudaMemcpyHostToDevice),
                               "row list: upload", err);
-}
-
-void hn_cuda_rows_free(int64_t *rows)
-{
-    (void)cudaFree(rows); /* waits for the device: no gather still reads it */
 }
 
 static const hn_backend cuda_backend = {

@@ -91,11 +91,16 @@ hn_status hn_cuda_axpy1(hn_cuda_ctx *c, float *y, const float *x, int64_t n, hn_
 /* Device-to-device copy of n floats on the graph's stream (hn_tensor_copy). */
 hn_status hn_cuda_copy(hn_cuda_ctx *c, float *dst, const float *src, int64_t n, hn_error *err);
 
-/* Row lists (hn_rows): n int64 row numbers in device memory; the upload waits
- * for c's stream (gathers from the old list) and copies synchronously. */
-hn_status hn_cuda_rows_alloc(int64_t **rows, int64_t n, hn_error *err);
+/* Plain device buffers outside any graph (row lists, value logs): HN_ERR_NOMEM
+ * names what; freeing waits for the device. */
+hn_status hn_cuda_buf_alloc(void **p, size_t bytes, const char *what, hn_error *err);
+void hn_cuda_buf_free(void *p);
+/* Row lists (hn_rows): the upload waits for c's stream (gathers from the old
+ * list) and copies synchronously. */
 hn_status hn_cuda_rows_upload(hn_cuda_ctx *c, int64_t *dev, const int64_t *host, int64_t n, hn_error *err);
-void hn_cuda_rows_free(int64_t *rows);
+/* Value logs: waits for c's stream (reporting a device error as hn_cuda_sync
+ * does), then copies n floats to the host. */
+hn_status hn_cuda_values_read(hn_cuda_ctx *c, float *host, const float *dev, int64_t n, hn_error *err);
 /* dst[i·len + j] = src[rows[i]·len + j] for i < n, j < len, on c's stream (k_shape.cu). */
 hn_status hn_cuda_gather_rows(hn_cuda_ctx *c, float *dst, const float *src, const int64_t *rows, int64_t n,
                               int64_t len, hn_error *err);
