@@ -364,3 +364,86 @@ void hn_value_log_free(hn_value_log *l)
     dev_buf_free(l->g, l->v);
     free(l);
 }
+
+void *hn_host_pinned_alloc(hn_graph *g, size_t bytes)
+{
+#ifdef HEPNN_HAVE_CUDA
+    if (g && g->device == HN_DEVICE_CUDA)
+        return hn_cuda_pinned_alloc(bytes);
+#endif
+    (void)g;
+    return malloc(bytes ? bytes : 1);
+}
+
+void hn_host_pinned_free(hn_graph *g, void *p)
+{
+    if (!p)
+        return;
+#ifdef HEPNN_HAVE_CUDA
+    if (g && g->device == HN_DEVICE_CUDA) {
+        hn_cuda_pinned_free(p);
+        return;
+    }
+#endif
+    (void)g;
+    free(p);
+}
+
+struct hn_mark {
+    hn_graph *g;
+    void *event; /* a CUDA event on a device */
+};
+
+hn_status hn_mark_new(hn_mark **out, hn_graph *g, hn_error *err)
+{
+    if (!out || !g)
+        return hn_error_set(err, HN_ERR_ARG, "mark_new: NULL argument");
+    hn_mark *m = calloc(1, sizeof *m);
+    if (!m)
+        return hn_error_set(err, HN_ERR_NOMEM, "mark_new: out of memory");
+    m->g = g;
+#ifdef HEPNN_HAVE_CUDA
+    if (g->device == HN_DEVICE_CUDA) {
+        hn_status st = hn_cuda_event_new(&m->event, err);
+        if (st) {
+            free(m);
+            return st;
+        }
+    }
+#endif
+    *out = m;
+    return HN_OK;
+}
+
+hn_status hn_mark_record(hn_mark *m, hn_error *err)
+{
+    if (!m)
+        return hn_error_set(err, HN_ERR_ARG, "mark_record: NULL mark");
+#ifdef HEPNN_HAVE_CUDA
+    if (m->event)
+        return hn_cuda_event_record(hn_cuda_ctx_of(m->g), m->event, err);
+#endif
+    return HN_OK;
+}
+
+hn_status hn_mark_wait(hn_mark *m, hn_error *err)
+{
+    if (!m)
+        return hn_error_set(err, HN_ERR_ARG, "mark_wait: NULL mark");
+#ifdef HEPNN_HAVE_CUDA
+    if (m->event)
+        return hn_cuda_event_wait(m->event, err);
+#endif
+    return HN_OK;
+}
+
+void hn_mark_free(hn_mark *m)
+{
+    if (!m)
+        return;
+#ifdef HEPNN_HAVE_CUDA
+    if (m->event)
+        hn_cuda_event_free(m->event);
+#endif
+    free(m);
+}

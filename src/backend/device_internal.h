@@ -4,6 +4,8 @@
 #ifndef HN_BACKEND_DEVICE_INTERNAL_H
 #define HN_BACKEND_DEVICE_INTERNAL_H
 
+#include <stddef.h>
+
 #include "hepnn/graph.h"
 
 typedef struct hn_value_log hn_value_log;
@@ -15,5 +17,21 @@ hn_status hn_value_log_put(hn_value_log *l, int i, const hn_tensor *t, hn_error 
  * a bad class label met by a loss kernel) comes back here. */
 hn_status hn_value_log_read(hn_value_log *l, float *out, int n, hn_error *err);
 void hn_value_log_free(hn_value_log *l);
+
+/* Host memory that g's device copies from without staging (page-locked on
+ * CUDA, so hn_tensor_set from it returns before the copy has run: do not
+ * reuse it before a mark recorded after the copy has been passed). Plain
+ * malloc on the CPU. NULL when out of memory. */
+void *hn_host_pinned_alloc(hn_graph *g, size_t bytes);
+void hn_host_pinned_free(hn_graph *g, void *p);
+
+/* A mark in g's queue of work: record it after some queued work, wait for it
+ * later (the host blocks until the device has passed it). On the CPU both
+ * return at once. */
+typedef struct hn_mark hn_mark;
+hn_status hn_mark_new(hn_mark **out, hn_graph *g, hn_error *err);
+hn_status hn_mark_record(hn_mark *m, hn_error *err);
+hn_status hn_mark_wait(hn_mark *m, hn_error *err);
+void hn_mark_free(hn_mark *m);
 
 #endif

@@ -65,52 +65,98 @@ hn_status hn_persistent_copy(hn_graph *g, float *buf, int to_graph, hn_error *er
 }
 
 /* Where a batch is assembled on the host: the input tensors themselves on the
- * CPU; on a device, host buffers copied to the inputs by stage_upload. */
+ * CPU; on a device, two sets of page-locked host buffers used in turn, so the
+ * copy of one batch runs on the device while the host assembles the next. A
+ * set is reused only once the device has passed the mark recorded after its
+ * copies. */
 typedef struct {
-    float *x, *y, *w;
+    struct {
+        float *x, *y, *w;
+        hn_mark *copied;
+        int pending;
+    } slot[2];
+    hn_graph *g;
     int64_t cap;
+    int next;
 } stage;
+
+static void stage_free(stage *s)
+{
+    for (int k = 0; k < 2; k++) {
+        if (s->slot[k].pending)
+            (void)hn_mark_wait(s->slot[k].copied, NULL);
+        hn_mark_free(s->slot[k].copied);
+        hn_host_pinned_free(s->g, s->slot[k].x);
+        hn_host_pinned_free(s->g, s->slot[k].y);
+        hn_host_pinned_free(s->g, s->slot[k].w);
+    }
+    memset(s, 0, sizeof *s);
+}
+
+/* Batches go through the buffers on a device, and on the CPU when the tests
+ * ask for the device loop with host batches (so the turns are tested too). */
+static int staged(const hn_model_io *io)
+{
+    return hn_graph_device(io->graph) != HN_DEVICE_CPU || hn_train_device_path_on_cpu == 2;
+}
 
 static hn_status stage_rows(stage *s, const hn_model_io *io, const hn_dataset *d, int64_t b, float **x, float **y,
                             float **w, hn_error *err)
 {
-    if (hn_graph_device(io->graph) == HN_DEVICE_CPU) {
+    hn_graph *g = io->graph;
+    if (!staged(io)) {
         *x = hn_tensor_data(io->x), *y = hn_tensor_data(io->target), *w = hn_tensor_data(io->weight);
         return HN_OK;
     }
-    if (b > s->cap) {
-        float *nx = realloc(s->x, sizeof(float) * (size_t)(b * d->n_features));
-        if (nx)
-            s->x = nx;
-        float *ny = realloc(s->y, sizeof(float) * (size_t)(b * d->n_targets));
-        if (ny)
-            s->y = ny;
-        float *nw = realloc(s->w, sizeof(float) * (size_t)b);
-        if (nw)
-            s->w = nw;
-        if (!nx || !ny || !nw)
-            return hn_error_set(err, HN_ERR_NOMEM, "train: out of memory for a batch of %lld events", (long long)b);
+    if (b > s->cap || s->g != g) {
+        stage_free(s);
+        s->g = g;
+        for (int k = 0; k < 2; k++) {
+            s->slot[k].x = hn_host_pinned_alloc(g, sizeof(float) * (size_t)(b * d->n_features));
+            s->slot[k].y = hn_host_pinned_alloc(g, sizeof(float) * (size_t)(b * d->n_targets));
+            s->slot[k].w = hn_host_pinned_alloc(g, sizeof(float) * (size_t)b);
+            if (!s->slot[k].x || !s->slot[k].y || !s->slot[k].w) {
+                stage_free(s);
+                return hn_error_set(err, HN_ERR_NOMEM, "train: out of host memory for a batch of %lld events",
+                                    (long long)b);
+            }
+            hn_status st = hn_mark_new(&s->slot[k].copied, g, err);
+            if (st) {
+                stage_free(s);
+                return st;
+            }
+        }
         s->cap = b;
     }
-    *x = s->x, *y = s->y, *w = s->w;
+    int k = s->next;
+    if (s->slot[k].pending) { /* its last copies must have run before it is overwritten */
+        hn_status st = hn_mark_wait(s->slot[k].copied, err);
+        if (st)
+            return st;
+        s->slot[k].pending = 0;
+    }
+    *x = s->slot[k].x, *y = s->slot[k].y, *w = s->slot[k].w;
     return HN_OK;
 }
 
-static hn_status stage_upload(const stage *s, const hn_model_io *io, const hn_dataset *d, int64_t b, hn_error *err)
+/* Queues the copies of the set stage_rows gave out into the inputs. */
+static hn_status stage_upload(stage *s, const hn_model_io *io, const hn_dataset *d, int64_t b, hn_error *err)
 {
-    if (hn_graph_device(io->graph) == HN_DEVICE_CPU)
+    if (!staged(io))
         return HN_OK;
-    hn_status st = hn_tensor_set(io->x, s->x, b * d->n_features, err);
+    int k = s->next;
+    hn_status st = hn_tensor_set(io->x, s->slot[k].x, b * d->n_features, err);
     if (!st)
-        st = hn_tensor_set(io->target, s->y, b * d->n_targets, err);
-    return st ? st : hn_tensor_set(io->weight, s->w, b, err);
-}
-
-static void stage_free(stage *s)
-{
-    free(s->x);
-    free(s->y);
-    free(s->w);
+        st = hn_tensor_set(io->target, s->slot[k].y, b * d->n_targets, err);
+    if (!st)
+        st = hn_tensor_set(io->weight, s->slot[k].w, b, err);
+    if (!st)
+        st = hn_mark_record(s->slot[k].copied, err);
+    if (!st) {
+        s->slot[k].pending = 1;
+        s->next ^= 1;
+    }
+    return st;
 }
 
 /* The training weight of event k: its own, times its class's scale when given. */

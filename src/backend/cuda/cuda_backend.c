@@ -331,6 +331,44 @@ void hn_cuda_buf_free(void *p)
     (void)cudaFree(p); /* waits for the device: no kernel still uses p */
 }
 
+void *hn_cuda_pinned_alloc(size_t bytes)
+{
+    void *p = NULL;
+    if (cudaHostAlloc(&p, bytes ? bytes : 1, cudaHostAllocDefault) != cudaSuccess) {
+        (void)cudaGetLastError();
+        return NULL;
+    }
+    return p;
+}
+
+void hn_cuda_pinned_free(void *p)
+{
+    (void)cudaFreeHost(p);
+}
+
+hn_status hn_cuda_event_new(void **ev, hn_error *err)
+{
+    cudaEvent_t e = NULL;
+    hn_status st = hn_cuda_check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "creating an event", err);
+    *ev = st ? NULL : (void *)e;
+    return st;
+}
+
+hn_status hn_cuda_event_record(hn_cuda_ctx *c, void *ev, hn_error *err)
+{
+    return hn_cuda_check(cudaEventRecord((cudaEvent_t)ev, c->stream), "recording an event", err);
+}
+
+hn_status hn_cuda_event_wait(void *ev, hn_error *err)
+{
+    return hn_cuda_check(cudaEventSynchronize((cudaEvent_t)ev), "waiting for an event", err);
+}
+
+void hn_cuda_event_free(void *ev)
+{
+    (void)cudaEventDestroy((cudaEvent_t)ev);
+}
+
 hn_status hn_cuda_values_read(hn_cuda_ctx *c, float *host, const float *dev, int64_t n, hn_error *err)
 {
     hn_status st = hn_cuda_sync(c, err);

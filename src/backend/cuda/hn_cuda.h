@@ -95,6 +95,13 @@ hn_status hn_cuda_copy(hn_cuda_ctx *c, float *dst, const float *src, int64_t n, 
  * names what; freeing waits for the device. */
 hn_status hn_cuda_buf_alloc(void **p, size_t bytes, const char *what, hn_error *err);
 void hn_cuda_buf_free(void *p);
+/* Page-locked host memory (NULL when refused) and events (marks in a stream). */
+void *hn_cuda_pinned_alloc(size_t bytes);
+void hn_cuda_pinned_free(void *p);
+hn_status hn_cuda_event_new(void **ev, hn_error *err);
+hn_status hn_cuda_event_record(hn_cuda_ctx *c, void *ev, hn_error *err);
+hn_status hn_cuda_event_wait(void *ev, hn_error *err);
+void hn_cuda_event_free(void *ev);
 /* Row lists (hn_rows): the upload waits for c's stream (gathers from the old
  * list) and copies synchronously. */
 hn_status hn_cuda_rows_upload(hn_cuda_ctx *c, int64_t *dev, const int64_t *host, int64_t n, hn_error *err);
