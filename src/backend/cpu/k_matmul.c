@@ -20,17 +20,27 @@
 #include "backend/cpu/cpu.h"
 #include "core/matmul_dims.h"
 
-/* A product is split when it has at least this many multiply-adds. */
+/* A product is split when it has at least this many multiply-adds, into
+ * blocks of about MM_BLOCK_MACS. */
 #define MM_SPLIT_MIN (1 << 21)
+#define MM_BLOCK_MACS (16.0 * (1 << 20))
 
 
 static inline CBLAS_TRANSPOSE tr(int t) { return t ? CblasTrans : CblasNoTrans; }
 
-/* Number of blocks for an (m, n, k) product: a function of the shape only. */
+/* Number of blocks for an (m, n, k) product: a function of the shape only.
+ * Every block packs the operand it shares with the others again, so blocks
+ * are large: about one per 16 M multiply-adds, a power of two from 2 to 8
+ * (on two cores, with 4 blocks of the MLP's 256 × 300 × 300 products it trained about 5 %
+ * slower than with 2, with 8 blocks of its 1024-row products 8 % slower than with 4). */
 static int mm_blocks(int m, int n, int k)
 {
     double macs = (double)m * n * k;
-    int nb = macs < MM_SPLIT_MIN ? 1 : macs < 64.0 * (1 << 20) ? 4 : 8;
+    if (macs < MM_SPLIT_MIN)
+        return 1;
+    int nb = 2;
+    while (nb < 8 && macs >= 2.0 * nb * MM_BLOCK_MACS)
+        nb *= 2;
     int len = m > n ? m : n;
     while (nb > 1 && len / nb < 16)
         nb /= 2;
