@@ -233,6 +233,20 @@ TEST(bad_arguments)
     hn_infer *inf = (hn_infer *)1;
     CHECK(hn_model_compile_inference(NULL, &inf, &err) == HN_ERR_ARG);
     CHECK(hn_infer_run(NULL, NULL, NULL) == HN_ERR_ARG);
+    CHECK(strstr(hn_infer_error(NULL), "NULL") != NULL);
+    /* the single-event call has no error argument: the object keeps the reason */
+    hn_layer_spec ls[1] = {{.kind = HN_LAYER_DENSE, .units = 4}};
+    hn_model_spec s = {3, 1, HN_TASK_BINARY, 1, ls, 1};
+    hn_model *m = NULL;
+    CHECK_OK(hn_model_new(&m, &s, &err), &err);
+    CHECK_OK(hn_model_compile_inference(m, &inf, &err), &err);
+    float x[3] = {0}, out[1];
+    CHECK(!strcmp(hn_infer_error(inf), ""));
+    CHECK(hn_infer_run(inf, x, NULL) == HN_ERR_ARG && strstr(hn_infer_error(inf), "out is NULL"));
+    CHECK(hn_infer_run(inf, NULL, out) == HN_ERR_ARG && strstr(hn_infer_error(inf), "x is NULL"));
+    CHECK_OK(hn_infer_run(inf, x, out), NULL);
+    hn_infer_free(inf);
+    hn_model_free(m);
     CHECK(hn_infer_run_batch(NULL, NULL, 1, NULL, &err) == HN_ERR_ARG);
     hn_infer_free(NULL);
     CHECK(hn_infer_n_inputs(NULL) == 0);

@@ -41,8 +41,12 @@ int hn_infer_n_outputs(const hn_infer *inf);
 
 /* One event: x (n_inputs) raw features -> out (n_outputs): probabilities for
  * classification, values for regression, as hn_model_predict. Allocates
- * nothing and takes no lock. HN_ERR_ARG if a pointer is NULL. */
+ * nothing and takes no lock. HN_ERR_ARG if a pointer is NULL. It takes no
+ * error argument (a trigger's hot loop): when it fails, hn_infer_error gives
+ * the reason. */
 hn_status hn_infer_run(hn_infer *inf, const float *x, float *out);
+/* The message of the last failed hn_infer_run on inf ("" if none failed). */
+const char *hn_infer_error(const hn_infer *inf);
 
 /* n events: x (n, n_inputs) -> out (n, n_outputs), row-major, through
  * matrix-matrix products (OpenBLAS, its thread count) in blocks of rows held
@@ -62,8 +66,8 @@ hn_status hn_infer_run_batch(hn_infer *inf, const float *x, int64_t n, float *ou
  * buffers grow to the largest n seen (device memory is allocated then).
  * Results equal the CPU path's to float rounding. HN_DEVICE_CPU moves the
  * object back. HN_ERR_UNSUPPORTED without the backend, HN_ERR_BACKEND without
- * a device; on the GPU hn_infer_run reports a device error as HN_ERR_BACKEND
- * without a message (it takes no error argument). */
+ * a device; on the GPU hn_infer_run reports a device error as HN_ERR_BACKEND,
+ * its message in hn_infer_error. */
 enum {
     HN_INFER_TF32 = 1,    /* TF32 tensor cores in the batched products (relative error ~1e-3) */
     HN_INFER_AUTOTUNE = 2 /* time cuBLASLt's candidate algorithms at each new batch size and keep the

@@ -58,6 +58,7 @@ struct hn_infer {
     int n_ws;                        /* workspaces of the batched path, one per thread */
     float **bbuf;                    /* 2 per workspace, (BLOCK_ROWS, width) each */
     hn_cuda_infer *cuda;             /* set: the runs go to the GPU (hn_infer_set_device) */
+    char msg[HN_ERROR_MSG_MAX];      /* why the last hn_infer_run failed (hn_infer_error) */
 };
 
 static void *zalloc(size_t n)
@@ -487,10 +488,19 @@ hn_status hn_infer_run_batch_device(hn_infer *inf, const float *x, int64_t n, fl
 
 hn_status hn_infer_run(hn_infer *inf, const float *x, float *out)
 {
-    if (!inf || !x || !out)
+    if (!inf)
         return HN_ERR_ARG;
-    if (inf->cuda)
-        return hn_cuda_infer_run1(inf->cuda, x, out, NULL);
+    if (!x || !out) {
+        snprintf(inf->msg, sizeof inf->msg, "infer_run: %s is NULL", x ? "out" : "x");
+        return HN_ERR_ARG;
+    }
+    if (inf->cuda) {
+        hn_error e;
+        hn_status st = hn_cuda_infer_run1(inf->cuda, x, out, &e);
+        if (st)
+            snprintf(inf->msg, sizeof inf->msg, "%s", e.msg);
+        return st;
+    }
     float *cur = inf->buf[0];
     for (int i = 0; i < inf->n_in; i++)
         cur[i] = (x[i] - inf->norm_shift[i]) * inf->norm_scale[i];
@@ -540,6 +550,8 @@ static void run_block(const hn_infer *inf, float *ws0, float *ws1, const float *
     for (int64_t r = 0; r < rows; r++)
         head(inf, cur + r * inf->n_out, out + r * inf->n_out);
 }
+
+const char *hn_infer_error(const hn_infer *inf) { return inf ? inf->msg : "infer: the object is NULL"; }
 
 hn_status hn_infer_run_batch(hn_infer *inf, const float *x, int64_t n, float *out, hn_error *err)
 {
