@@ -6,6 +6,10 @@
  * device into the network's inputs. Training and inference run as captured
  * plans (CUDA graphs); "eager" figures run the same calls without capture.
  *
+ * "hn_train" figures train the same network through hn_train with the device
+ * set, the path `hepnn train --device cuda` takes (shuffled batches cut on the
+ * device from the resident events, losses read back in blocks).
+ *
  * The compiled-inference figures ("compiled") run the same network as an
  * hn_model compiled with hn_model_compile_inference and moved to the device
  * (hn_infer_set_device): one kernel per event, cuBLASLt with fused bias and
@@ -25,6 +29,7 @@
 #include "hepnn/infer.h"
 #include "hepnn/model.h"
 #include "hepnn/ops.h"
+#include "hepnn/train.h"
 
 enum { F = 28, H = 300, NDATA = 1 << 17 };
 
@@ -290,6 +295,51 @@ static double batch_inference_rate(bench *b, double secs)
     return (double)runs * (double)bs / (t1 - t0);
 }
 
+/* The user's path: hn_train with `device` set (what `hepnn train --device
+ * cuda` runs): the events kept on the device, shuffled batches cut there by
+ * row lists, losses read back in blocks. Events/s over `epochs` epochs of
+ * the same toy set (host memory in, as a user passes it). Not fatal: an error
+ * is printed as its own key. */
+static void hn_train_figure(hn_device dev, int64_t bs, int epochs)
+{
+    hn_error err = {0};
+    hn_layer_spec l[6];
+    for (int i = 0; i < 3; i++) {
+        l[2 * i] = (hn_layer_spec){.kind = HN_LAYER_DENSE, .units = H, .init = HN_INIT_HE_UNIFORM};
+        l[2 * i + 1] = (hn_layer_spec){.kind = HN_LAYER_ACTIVATION, .act = HN_ACT_RELU};
+    }
+    hn_model_spec spec = {F, 1, HN_TASK_BINARY, 6, l, 5};
+    float *x = malloc(sizeof(float) * NDATA * F), *y = malloc(sizeof(float) * NDATA);
+    hn_rng r;
+    hn_rng_seed(&r, 3);
+    for (int64_t i = 0; x && y && i < NDATA; i++) {
+        double s = 0;
+        for (int j = 0; j < F; j++) {
+            x[i * F + j] = (float)hn_rng_normal(&r);
+            s += x[i * F + j] * (j < 7 ? 1.0 : -0.3);
+        }
+        y[i] = s + 0.5 * hn_rng_normal(&r) > 0 ? 1.0f : 0.0f;
+    }
+    hn_model *m = NULL;
+    hn_train_config c = hn_train_config_default();
+    c.epochs = epochs;
+    c.batch_size = bs;
+    c.device = dev;
+    hn_dataset d = {NDATA, F, 1, x, y, NULL, 0};
+    hn_train_result res;
+    if (!x || !y || hn_model_new(&m, &spec, &err) || hn_train(m, &c, &d, NULL, &res, &err)) {
+        printf("hn_train_error_b%lld %s\n", (long long)bs, x && y ? err.msg : "out of memory");
+    } else {
+        printf("hn_train_events_per_s_b%lld %.0f\n", (long long)bs, res.events_per_second);
+        printf("hn_train_final_loss_b%lld %.4f\n", (long long)bs,
+               res.history ? res.history[res.epochs_run - 1].train_loss : NAN);
+        hn_train_result_free(&res);
+    }
+    hn_model_free(m);
+    free(x);
+    free(y);
+}
+
 int main(int argc, char **argv)
 {
     hn_device dev = HN_DEVICE_CUDA;
@@ -316,6 +366,8 @@ int main(int argc, char **argv)
         printf("train_tflops_b%lld %.3f\n", (long long)sizes[i], r * flops * 1e-12);
     }
     printf("final_loss %.4f\n", loss);
+    hn_train_figure(dev, 256, 3);
+    hn_train_figure(dev, 8192, 3);
     printf("train_eager_events_per_s_b256 %.0f\n", train_rate(&b, 256, 0, secs, &loss));
     if (dev == HN_DEVICE_CUDA && !hn_graph_set_tf32(b.g, 1, &err)) {
         double r = train_rate(&b, 8192, 1, secs, &loss);
