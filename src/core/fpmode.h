@@ -6,8 +6,10 @@
  * epoch slowed down by 40 % over six epochs that way. Inside the scope the
  * calling thread and every OpenMP worker flush subnormal results and inputs to
  * zero (x86: MXCSR FTZ and DAZ; AArch64: FPCR FZ), as TensorFlow's CPU threads
- * do; OpenBLAS's threads take the caller's mode with each job. The end of the
- * scope puts the caller's mode back on the calling thread and the workers. */
+ * do; OpenBLAS's threads take the caller's mode with each job (Debian's build
+ * does: a product of subnormals split over its two threads came out all zero
+ * under the flag). The end of the scope puts the caller's mode back on the
+ * calling thread and the workers. */
 #ifndef HN_CORE_FPMODE_H
 #define HN_CORE_FPMODE_H
 
