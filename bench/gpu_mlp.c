@@ -65,6 +65,31 @@ static hn_tensor *dense(hn_graph *g, hn_tensor *x, int64_t in, int64_t out, cons
     return hn_add(g, hn_matmul(g, x, w, 0, 0), b);
 }
 
+/* The toy signal/background sample: NDATA events, x (NDATA, F), labels y. */
+static void toy_data(float *x, float *y)
+{
+    hn_rng r;
+    hn_rng_seed(&r, 3);
+    for (int64_t i = 0; i < NDATA; i++) {
+        double s = 0;
+        for (int j = 0; j < F; j++) {
+            x[i * F + j] = (float)hn_rng_normal(&r);
+            s += x[i * F + j] * (j < 7 ? 1.0 : -0.3);
+        }
+        y[i] = s + 0.5 * hn_rng_normal(&r) > 0 ? 1.0f : 0.0f;
+    }
+}
+
+/* The network as an hn_model spec (l: six layer slots). */
+static hn_model_spec mlp_spec(hn_layer_spec *l, uint64_t seed)
+{
+    for (int i = 0; i < 3; i++) {
+        l[2 * i] = (hn_layer_spec){.kind = HN_LAYER_DENSE, .units = H, .init = HN_INIT_HE_UNIFORM};
+        l[2 * i + 1] = (hn_layer_spec){.kind = HN_LAYER_ACTIVATION, .act = HN_ACT_RELU};
+    }
+    return (hn_model_spec){F, 1, HN_TASK_BINARY, 6, l, seed};
+}
+
 typedef struct {
     hn_graph *g, *data;
     hn_tensor *x, *t, *z, *loss, *dx, *dt;
@@ -81,16 +106,9 @@ static void setup(bench *b, hn_device dev)
     b->dx = hn_state(b->data, "x", 2, (int64_t[]){NDATA, F});
     b->dt = hn_state(b->data, "t", 2, (int64_t[]){NDATA, 1});
     float *x = malloc(sizeof(float) * NDATA * F), *t = malloc(sizeof(float) * NDATA);
-    hn_rng r;
-    hn_rng_seed(&r, 3);
-    for (int64_t i = 0; i < NDATA; i++) {
-        double s = 0;
-        for (int j = 0; j < F; j++) {
-            x[i * F + j] = (float)hn_rng_normal(&r);
-            s += x[i * F + j] * (j < 7 ? 1.0 : -0.3);
-        }
-        t[i] = s + 0.5 * hn_rng_normal(&r) > 0 ? 1.0f : 0.0f;
-    }
+    if (!x || !t)
+        die("data", &err);
+    toy_data(x, t);
     if (!b->dx || !b->dt || hn_tensor_set(b->dx, x, (int64_t)NDATA * F, &err) || hn_tensor_set(b->dt, t, NDATA, &err))
         die("data upload", &err);
     free(x);
@@ -218,11 +236,7 @@ static void compiled_figures(bench *b, unsigned flags, const char *tag, double s
 {
     hn_error err = {0};
     hn_layer_spec l[6];
-    for (int i = 0; i < 3; i++) {
-        l[2 * i] = (hn_layer_spec){.kind = HN_LAYER_DENSE, .units = H, .init = HN_INIT_HE_UNIFORM};
-        l[2 * i + 1] = (hn_layer_spec){.kind = HN_LAYER_ACTIVATION, .act = HN_ACT_RELU};
-    }
-    hn_model_spec spec = {F, 1, HN_TASK_BINARY, 6, l, 4};
+    hn_model_spec spec = mlp_spec(l, 4);
     hn_model *m;
     hn_infer *inf;
     if (hn_model_new(&m, &spec, &err) || hn_model_compile_inference(m, &inf, &err) ||
@@ -304,22 +318,10 @@ static void hn_train_figure(hn_device dev, int64_t bs, int epochs)
 {
     hn_error err = {0};
     hn_layer_spec l[6];
-    for (int i = 0; i < 3; i++) {
-        l[2 * i] = (hn_layer_spec){.kind = HN_LAYER_DENSE, .units = H, .init = HN_INIT_HE_UNIFORM};
-        l[2 * i + 1] = (hn_layer_spec){.kind = HN_LAYER_ACTIVATION, .act = HN_ACT_RELU};
-    }
-    hn_model_spec spec = {F, 1, HN_TASK_BINARY, 6, l, 5};
+    hn_model_spec spec = mlp_spec(l, 5);
     float *x = malloc(sizeof(float) * NDATA * F), *y = malloc(sizeof(float) * NDATA);
-    hn_rng r;
-    hn_rng_seed(&r, 3);
-    for (int64_t i = 0; x && y && i < NDATA; i++) {
-        double s = 0;
-        for (int j = 0; j < F; j++) {
-            x[i * F + j] = (float)hn_rng_normal(&r);
-            s += x[i * F + j] * (j < 7 ? 1.0 : -0.3);
-        }
-        y[i] = s + 0.5 * hn_rng_normal(&r) > 0 ? 1.0f : 0.0f;
-    }
+    if (x && y)
+        toy_data(x, y);
     hn_model *m = NULL;
     hn_train_config c = hn_train_config_default();
     c.epochs = epochs;
