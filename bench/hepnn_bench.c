@@ -207,6 +207,8 @@ static double train_epochs(hn_model *m, const hn_dataset *d, int64_t batch, int 
     return r->history[r->epochs_run - 1].seconds;
 }
 
+static double ceiling_seconds(int B, int reps, int tmax, int print, double step_t[3]);
+
 static int cmd_train(const opts *o)
 {
     hn_dataset d;
@@ -220,14 +222,17 @@ static int cmd_train(const opts *o)
     train_epochs(m, &w, o->batch, 1, &r);
     hn_train_result_free(&r);
     train_epochs(m, &d, o->batch, o->reps, &r);
+    /* the sgemm ceiling in the same process, right after the timed epochs: the
+     * ratio to it does not move with the machine's speed between commands */
+    double ceiling = (double)o->batch / ceiling_seconds((int)o->batch, 3, o->threads > 2 ? o->threads : 2, 0, NULL);
     double flops = 3.0 * 2.0 * mlp_macs();
     for (int i = 0; i < r.epochs_run; i++) {
         const hn_epoch_stats *e = &r.history[i];
         printf("{\"bench\":\"hepnn_train\",\"batch\":%lld,\"threads\":%d,\"blas_threads\":%d,\"omp_wait\":\"%s\",\"rep\":%d,\"events\":%lld,\"seconds\":%.4f,"
-               "\"events_per_s\":%.1f,\"gflops\":%.2f,\"loss\":%.5f,\"peak_rss_mb\":%.1f}\n",
+               "\"events_per_s\":%.1f,\"gflops\":%.2f,\"loss\":%.5f,\"peak_rss_mb\":%.1f,\"ceiling_events_per_s\":%.1f}\n",
                (long long)o->batch, o->threads, o->blas_threads, getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "default", i,
                (long long)d.n, e->seconds, e->events_per_second,
-               e->events_per_second * flops * 1e-9, e->train_loss, peak_rss_mb());
+               e->events_per_second * flops * 1e-9, e->train_loss, peak_rss_mb(), ceiling);
     }
     fflush(stdout);
     hn_train_result_free(&r);
@@ -359,13 +364,12 @@ static double time_gemm(const gemm_shape *s, int reps, float *a, float *b, float
     return m;
 }
 
-static int cmd_sgemm(const opts *o)
+/* The products of one training step at batch B: forward x·W, backward dX =
+ * dY·Wᵀ (not for the first layer: the inputs need no gradient) and dW = Xᵀ·dY,
+ * per layer. Returns their number. */
+static int step_shapes(int B, gemm_shape sh[12])
 {
-    int B = (int)o->batch;
-    /* one training step: forward x·W, backward dX = dY·Wᵀ (not for the first
-     * layer: the inputs need no gradient) and dW = Xᵀ·dY, per layer */
     int widths[5] = {F, 300, 300, 300, 1};
-    gemm_shape sh[12];
     int ns = 0;
     static const char *names[4][3] = {{"fwd 1", "dx 1", "dw 1"}, {"fwd 2", "dx 2", "dw 2"},
                                       {"fwd 3", "dx 3", "dw 3"}, {"fwd 4", "dx 4", "dw 4"}};
@@ -376,30 +380,61 @@ static int cmd_sgemm(const opts *o)
             sh[ns++] = (gemm_shape){names[l][1], 0, 1, B, in, out};
         sh[ns++] = (gemm_shape){names[l][2], 1, 0, in, out, B};
     }
+    return ns;
+}
+
+/* Seconds of one step's products at the best thread count (1..tmax) for each
+ * shape; step_t[1], step_t[2]: on 1 and 2 threads. Prints one line per shape
+ * and thread count when print is set. The caller's thread counts come back. */
+static double ceiling_seconds(int B, int reps, int tmax, int print, double step_t[3])
+{
+    gemm_shape sh[12];
+    int ns = step_shapes(B, sh), kt = hn_threads_kernel(), bt = hn_threads_blas();
     size_t big = (size_t)(B > 300 ? B : 300) * 300;
     float *a = xmalloc(sizeof(float) * big), *b = xmalloc(sizeof(float) * big), *c = xmalloc(sizeof(float) * big);
     for (size_t i = 0; i < big; i++) {
         a[i] = (float)((i * 7919) % 1000) * 1e-3f - 0.5f;
         b[i] = (float)((i * 104729) % 1000) * 1e-3f - 0.5f;
     }
-    double step_best = 0, step_flops = 0, step_t[3] = {0};
-    int tmax = o->threads;
+    double best_sum = 0;
     for (int s = 0; s < ns; s++) {
         double flops = 2.0 * sh[s].m * sh[s].n * sh[s].k, best = 1e30;
         for (int th = 1; th <= tmax; th++) {
             hn_threads_set(0, th, NULL);
-            double t = time_gemm(&sh[s], o->reps, a, b, c);
-            printf("{\"bench\":\"sgemm\",\"shape\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"blas_threads\":%d,"
-                   "\"gflops\":%.2f}\n",
-                   sh[s].name, sh[s].m, sh[s].n, sh[s].k, th, flops / t * 1e-9);
-            if (th <= 2)
+            double t = time_gemm(&sh[s], reps, a, b, c);
+            if (print)
+                printf("{\"bench\":\"sgemm\",\"shape\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"blas_threads\":%d,"
+                       "\"gflops\":%.2f}\n",
+                       sh[s].name, sh[s].m, sh[s].n, sh[s].k, th, flops / t * 1e-9);
+            if (step_t && th <= 2)
                 step_t[th] += t;
             best = t < best ? t : best;
         }
-        step_best += best;
-        step_flops += flops;
+        best_sum += best;
     }
+    hn_threads_set(kt, bt, NULL);
+    free(a);
+    free(b);
+    free(c);
+    return best_sum;
+}
+
+static int cmd_sgemm(const opts *o)
+{
+    int B = (int)o->batch, tmax = o->threads;
+    gemm_shape sh[12];
+    int ns = step_shapes(B, sh);
+    double step_t[3] = {0}, step_flops = 0;
+    for (int s = 0; s < ns; s++)
+        step_flops += 2.0 * sh[s].m * sh[s].n * sh[s].k;
+    double step_best = ceiling_seconds(B, o->reps, tmax, 1, step_t);
     /* the same products through hepnn's split over its OpenMP threads */
+    size_t big = (size_t)(B > 300 ? B : 300) * 300;
+    float *a = xmalloc(sizeof(float) * big), *b = xmalloc(sizeof(float) * big), *c = xmalloc(sizeof(float) * big);
+    for (size_t i = 0; i < big; i++) {
+        a[i] = (float)((i * 7919) % 1000) * 1e-3f - 0.5f;
+        b[i] = (float)((i * 104729) % 1000) * 1e-3f - 0.5f;
+    }
     hn_threads_set(tmax, 1, NULL);
     double split_t = 0;
     for (int s = 0; s < ns; s++) {
