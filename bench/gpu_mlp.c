@@ -180,14 +180,10 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Median latency of one event: upload 28 features, run, read the logit. */
-static double single_latency(bench *b, int capture)
+/* Median seconds of one(u, x, &z) over 3000 events (after 50 warm-up calls);
+ * one returns non-zero on failure. */
+static double median_latency(int (*one)(void *u, const float *x, float *z), void *u, const char *what)
 {
-    hn_error err = {0};
-    hn_graph_set_training(b->g, 0);
-    if (hn_graph_set_batch(b->g, 1, &err))
-        die("set_batch", &err);
-    hn_plan_set_capture(b->infer, capture);
     enum { N = 3000 };
     static double lat[N];
     float x[F], z;
@@ -196,13 +192,34 @@ static double single_latency(bench *b, int capture)
     for (int i = -50; i < N; i++) {
         double t0 = now();
         x[0] = (float)i * 1e-3f;
-        if (hn_tensor_set(b->x, x, F, &err) || hn_plan_run(b->infer, &err) || hn_tensor_get(b->z, &z, 1, &err))
-            die("inference", &err);
+        if (one(u, x, &z)) {
+            fprintf(stderr, "gpu_mlp: %s failed\n", what);
+            exit(1);
+        }
         if (i >= 0)
             lat[i] = now() - t0;
     }
     qsort(lat, N, sizeof lat[0], cmp_double);
     return lat[N / 2];
+}
+
+/* One event through the plan: upload 28 features, run, read the logit. */
+static int plan_one(void *u, const float *x, float *z)
+{
+    bench *b = u;
+    return hn_tensor_set(b->x, x, F, NULL) || hn_plan_run(b->infer, NULL) || hn_tensor_get(b->z, z, 1, NULL);
+}
+
+static int compiled_one(void *u, const float *x, float *z) { return hn_infer_run(u, x, z) != HN_OK; }
+
+static double single_latency(bench *b, int capture)
+{
+    hn_error err = {0};
+    hn_graph_set_training(b->g, 0);
+    if (hn_graph_set_batch(b->g, 1, &err))
+        die("set_batch", &err);
+    hn_plan_set_capture(b->infer, capture);
+    return median_latency(plan_one, b, "inference");
 }
 
 /* Mean loss over the last 100 of `steps` training steps at batch 256 from the
@@ -242,23 +259,8 @@ static void compiled_figures(bench *b, unsigned flags, const char *tag, double s
     if (hn_model_new(&m, &spec, &err) || hn_model_compile_inference(m, &inf, &err) ||
         hn_infer_set_device(inf, HN_DEVICE_CUDA, flags, &err))
         die("compiled inference", &err);
-    if (!flags) {
-        enum { N = 3000 };
-        static double lat[N];
-        float x[F], z;
-        for (int j = 0; j < F; j++)
-            x[j] = 0.1f * (float)j;
-        for (int i = -50; i < N; i++) {
-            double t0 = now();
-            x[0] = (float)i * 1e-3f;
-            if (hn_infer_run(inf, x, &z))
-                die("compiled inference, one event", &err);
-            if (i >= 0)
-                lat[i] = now() - t0;
-        }
-        qsort(lat, N, sizeof lat[0], cmp_double);
-        printf("infer1_compiled_latency_us %.2f\n", 1e6 * lat[N / 2]);
-    }
+    if (!flags)
+        printf("infer1_compiled_latency_us %.2f\n", 1e6 * median_latency(compiled_one, inf, "compiled inference, one event"));
     const int64_t bs = 100000;
     hn_tensor *out = hn_state(b->data, tag, 2, (int64_t[]){bs, 1});
     if (!out)

@@ -272,9 +272,18 @@ static hn_status two_next(void *u, hn_dataset *c, hn_error *err)
     return HN_OK;
 }
 
-static int train_path(hn_device dev, int path, int streamed, const toy *t, const float *ew, float *pred,
-                      hn_error *err)
+/* Event weights for the path runs: 0.5 to 2, varying from event to event. */
+static const float *event_weights(void)
 {
+    static float ew[N_TRAIN];
+    for (int i = 0; i < N_TRAIN; i++)
+        ew[i] = 0.5f + (float)(i % 7) * 0.25f;
+    return ew;
+}
+
+static int train_path(hn_device dev, int path, int streamed, const toy *t, float *pred, hn_error *err)
+{
+    const float *ew = event_weights();
     hn_layer_spec ls[4] = {dense(32), act(HN_ACT_RELU), dense(16), act(HN_ACT_TANH)};
     hn_model_spec s = {TOY_FEATURES, 1, HN_TASK_BINARY, 4, ls, 3};
     hn_model *m;
@@ -306,17 +315,15 @@ TEST(device_path_resident_rows_equal_host_batches)
 {
     hn_error err = {0};
     toy *t = toy_new();
-    float *ew = malloc(sizeof(float) * N_TRAIN), *p[3];
+    float *p[3];
     for (int k = 0; k < 3; k++)
         p[k] = malloc(sizeof(float) * N_TEST);
-    CHECK(t && ew && p[0] && p[1] && p[2]);
-    if (!t || !ew || !p[0] || !p[1] || !p[2])
+    CHECK(t && p[0] && p[1] && p[2]);
+    if (!t || !p[0] || !p[1] || !p[2])
         return;
-    for (int i = 0; i < N_TRAIN; i++)
-        ew[i] = 0.5f + (float)(i % 7) * 0.25f;
     for (int streamed = 0; streamed < 2; streamed++) {
         for (int path = 0; path < 3; path++)
-            CHECK_OK(train_path(HN_DEVICE_CPU, path, streamed, t, ew, p[path], &err), &err);
+            CHECK_OK(train_path(HN_DEVICE_CPU, path, streamed, t, p[path], &err), &err);
         CHECK_MSG(!memcmp(p[1], p[2], sizeof(float) * N_TEST), "%s: resident and host batches differ",
                   streamed ? "two chunks" : "one chunk");
         double d = 0;
@@ -328,7 +335,6 @@ TEST(device_path_resident_rows_equal_host_batches)
     }
     for (int k = 0; k < 3; k++)
         free(p[k]);
-    free(ew);
     free(t);
 }
 
@@ -455,21 +461,18 @@ TEST(gpu_resident_rows_equal_host_batches)
     if (hn_device_check(HN_DEVICE_CUDA, NULL, 0, &err))
         SKIP("%s", err.msg);
     toy *t = toy_new();
-    float *ew = malloc(sizeof(float) * N_TRAIN), *p[2] = {malloc(sizeof(float) * N_TEST), malloc(sizeof(float) * N_TEST)};
-    CHECK(t && ew && p[0] && p[1]);
-    if (!t || !ew || !p[0] || !p[1])
+    float *p[2] = {malloc(sizeof(float) * N_TEST), malloc(sizeof(float) * N_TEST)};
+    CHECK(t && p[0] && p[1]);
+    if (!t || !p[0] || !p[1])
         return;
-    for (int i = 0; i < N_TRAIN; i++)
-        ew[i] = 0.5f + (float)(i % 7) * 0.25f;
     for (int streamed = 0; streamed < 2; streamed++) {
-        CHECK_OK(train_path(HN_DEVICE_CUDA, 0, streamed, t, ew, p[0], &err), &err);
-        CHECK_OK(train_path(HN_DEVICE_CUDA, 2, streamed, t, ew, p[1], &err), &err);
+        CHECK_OK(train_path(HN_DEVICE_CUDA, 0, streamed, t, p[0], &err), &err);
+        CHECK_OK(train_path(HN_DEVICE_CUDA, 2, streamed, t, p[1], &err), &err);
         CHECK_MSG(!memcmp(p[0], p[1], sizeof(float) * N_TEST), "%s: resident and host batches differ on the GPU",
                   streamed ? "two chunks" : "one chunk");
     }
     free(p[0]);
     free(p[1]);
-    free(ew);
     free(t);
 }
 
