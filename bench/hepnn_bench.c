@@ -44,6 +44,11 @@ typedef struct {
     uint64_t seed;
 } opts;
 
+typedef struct {
+    const char *name;
+    int ta, tb, m, n, k;
+} gemm_shape;
+
 static double now(void)
 {
     struct timespec ts;
@@ -197,17 +202,111 @@ static hn_train_config train_config(int64_t batch, int epochs)
     return c;
 }
 
-/* Trains epochs on d; returns the seconds of the last epoch. */
-static double train_epochs(hn_model *m, const hn_dataset *d, int64_t batch, int epochs, hn_train_result *r)
+/* Trains epochs on d (on_batch called after each batch when not NULL);
+ * returns the seconds of the last epoch. */
+static double train_epochs(hn_model *m, const hn_dataset *d, int64_t batch, int epochs, hn_train_result *r,
+                           int (*on_batch)(const hn_batch_progress *, void *), void *user)
 {
     hn_train_config c = train_config(batch, epochs);
+    c.on_batch = on_batch;
+    c.user = user;
     hn_error err = {0};
     if (hn_train(m, &c, d, NULL, r, &err))
         die("train", &err);
     return r->history[r->epochs_run - 1].seconds;
 }
 
-static double ceiling_seconds(int B, int reps, int tmax, int print, double step_t[3]);
+static double ceiling_seconds(int B, int reps, int tmax, int print, double step_t[3], double *best_s);
+static int step_shapes(int B, gemm_shape sh[12]);
+static double time_gemm(const gemm_shape *s, int reps, int split, float *a, float *b, float *c);
+static void gemm_operands(int B, float **a, float **b, float **c);
+
+/* The sgemm ceiling measured between training batches. Every `every` batches
+ * the callback runs each product of a step on its own operands, once to bring
+ * them into cache and once timed, through the same call and threads as the
+ * training step (hn_cpu_sgemm: no second thread pool woken mid-run), scaled
+ * per shape by f = min(1, OpenBLAS's best / that call), both measured in hot
+ * loops before training: so a probe is never slower than the faster of
+ * OpenBLAS's own threads and hepnn's split. Its seconds are taken out of the
+ * epoch's. The probes sample the machine's speed while the epoch runs, and the
+ * epoch's ceiling is their mean (not their median: on a shared VM the speed
+ * jumps between modes 1.6x apart within seconds, and the epoch's time is a
+ * sum over both), so the ratio does not move with the machine's speed. */
+#define PROBE_MAX_EPOCHS 64
+typedef struct {
+    gemm_shape sh[12];
+    int ns, every;
+    double f[12];
+    float *a, *b, *c;
+    double spent[PROBE_MAX_EPOCHS];  /* seconds probing, per epoch */
+    double *step[PROBE_MAX_EPOCHS];  /* each probe's step seconds, per epoch */
+    int n[PROBE_MAX_EPOCHS], cap[PROBE_MAX_EPOCHS];
+} probe;
+
+static int probe_batch(const hn_batch_progress *p, void *user)
+{
+    probe *q = user;
+    int e = p->epoch - 1;
+    if (p->batch % q->every || e < 0 || e >= PROBE_MAX_EPOCHS)
+        return 0;
+    double t0 = now(), step = 0;
+    for (int s = 0; s < q->ns; s++) {
+        const gemm_shape *g = &q->sh[s];
+        int lda = g->ta ? g->m : g->k, ldb = g->tb ? g->k : g->n;
+        double t1 = 0;
+        for (int i = 0; i < 2; i++) {
+            t1 = now();
+            hn_cpu_sgemm(g->ta, g->tb, g->m, g->n, g->k, 1.0f, q->a, lda, q->b, ldb, 0.0f, q->c, g->n);
+        }
+        step += q->f[s] * (now() - t1);
+    }
+    if (q->n[e] == q->cap[e]) {
+        q->cap[e] = q->cap[e] ? 2 * q->cap[e] : 64;
+        double *v = realloc(q->step[e], sizeof(double) * (size_t)q->cap[e]);
+        if (!v)
+            die("out of memory", NULL);
+        q->step[e] = v;
+    }
+    q->step[e][q->n[e]++] = step;
+    q->spent[e] += now() - t0;
+    return 0;
+}
+
+/* f per shape: OpenBLAS's best (1 or 2 threads, more when the run has them)
+ * over hepnn's call on the run's threads, in hot loops measured in turn, the
+ * median of three rounds (the machine's speed can change between two loops). */
+static void probe_init(probe *q, const opts *o)
+{
+    memset(q, 0, sizeof *q);
+    int B = (int)o->batch, tmax = o->threads > 2 ? o->threads : 2, kt = hn_threads_kernel(), bt = hn_threads_blas();
+    q->ns = step_shapes(B, q->sh);
+    q->every = 16;
+    gemm_operands(B, &q->a, &q->b, &q->c);
+    for (int s = 0; s < q->ns; s++) {
+        double r[3];
+        for (int k = 0; k < 3; k++) {
+            double ob = 1e30;
+            for (int th = 1; th <= tmax; th++) {
+                hn_threads_set(0, th, NULL);
+                double t = time_gemm(&q->sh[s], 1, 0, q->a, q->b, q->c);
+                ob = t < ob ? t : ob;
+            }
+            hn_threads_set(kt, bt, NULL);
+            r[k] = ob / time_gemm(&q->sh[s], 1, 1, q->a, q->b, q->c);
+        }
+        double f = median(r, 3);
+        q->f[s] = f < 1.0 ? f : 1.0;
+    }
+}
+
+static void probe_free(probe *q)
+{
+    for (int e = 0; e < PROBE_MAX_EPOCHS; e++)
+        free(q->step[e]);
+    free(q->a);
+    free(q->b);
+    free(q->c);
+}
 
 static int cmd_train(const opts *o)
 {
@@ -215,26 +314,33 @@ static int cmd_train(const opts *o)
     load(o, &d);
     hn_model *m = mlp(1);
     hn_train_result r;
+    probe q;
+    probe_init(&q, o);
     /* warm-up: 50 batches, as the peers do */
     hn_dataset w = d;
     w.n = 50 * o->batch < d.n ? 50 * o->batch : d.n;
     w.owned = 0;
-    train_epochs(m, &w, o->batch, 1, &r);
+    train_epochs(m, &w, o->batch, 1, &r, NULL, NULL);
     hn_train_result_free(&r);
-    train_epochs(m, &d, o->batch, o->reps, &r);
-    /* the sgemm ceiling in the same process, right after the timed epochs: the
-     * ratio to it does not move with the machine's speed between commands */
-    double ceiling = (double)o->batch / ceiling_seconds((int)o->batch, 3, o->threads > 2 ? o->threads : 2, 0, NULL);
+    train_epochs(m, &d, o->batch, o->reps, &r, probe_batch, &q);
     double flops = 3.0 * 2.0 * mlp_macs();
     for (int i = 0; i < r.epochs_run; i++) {
         const hn_epoch_stats *e = &r.history[i];
+        int np = i < PROBE_MAX_EPOCHS ? q.n[i] : 0;
+        double secs = e->seconds - (i < PROBE_MAX_EPOCHS ? q.spent[i] : 0), eps = (double)d.n / secs;
+        double mean = 0;
+        for (int k = 0; k < np; k++)
+            mean += q.step[i][k] / np;
+        double ceiling = np ? (double)o->batch / mean : 0;
         printf("{\"bench\":\"hepnn_train\",\"batch\":%lld,\"threads\":%d,\"blas_threads\":%d,\"omp_wait\":\"%s\",\"rep\":%d,\"events\":%lld,\"seconds\":%.4f,"
-               "\"events_per_s\":%.1f,\"gflops\":%.2f,\"loss\":%.5f,\"peak_rss_mb\":%.1f,\"ceiling_events_per_s\":%.1f}\n",
+               "\"events_per_s\":%.1f,\"gflops\":%.2f,\"loss\":%.5f,\"peak_rss_mb\":%.1f,\"ceiling_events_per_s\":%.1f,"
+               "\"ceiling_probes\":%d,\"probe_seconds\":%.4f}\n",
                (long long)o->batch, o->threads, o->blas_threads, getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "default", i,
-               (long long)d.n, e->seconds, e->events_per_second,
-               e->events_per_second * flops * 1e-9, e->train_loss, peak_rss_mb(), ceiling);
+               (long long)d.n, secs, eps, eps * flops * 1e-9, e->train_loss, peak_rss_mb(), ceiling, np,
+               i < PROBE_MAX_EPOCHS ? q.spent[i] : 0.0);
     }
     fflush(stdout);
+    probe_free(&q);
     hn_train_result_free(&r);
     hn_model_free(m);
     hn_dataset_free(&d);
@@ -341,27 +447,42 @@ static int cmd_infer(const opts *o)
 
 /* --- the sgemm ceiling ---------------------------------------------------------- */
 
-typedef struct {
-    const char *name;
-    int ta, tb, m, n, k;
-} gemm_shape;
 
-/* Seconds per call (median of reps) of one shape on the current BLAS threads. */
-static double time_gemm(const gemm_shape *s, int reps, float *a, float *b, float *c)
+/* Seconds per call (median of reps; each rep 20 calls after two warm-up reps)
+ * of one shape: one cblas_sgemm on the current BLAS threads, or (split) the
+ * call hepnn's step makes, hn_cpu_sgemm on the current kernel threads. */
+static double time_gemm(const gemm_shape *s, int reps, int split, float *a, float *b, float *c)
 {
     double *t = xmalloc(sizeof(double) * (size_t)reps);
     int lda = s->ta ? s->m : s->k, ldb = s->tb ? s->k : s->n;
     for (int r = -2; r < reps; r++) {
         double t0 = now();
-        for (int i = 0; i < 20; i++)
-            cblas_sgemm(CblasRowMajor, s->ta ? CblasTrans : CblasNoTrans, s->tb ? CblasTrans : CblasNoTrans, s->m,
-                        s->n, s->k, 1.0f, a, lda, b, ldb, 0.0f, c, s->n);
+        for (int i = 0; i < 20; i++) {
+            if (split)
+                hn_cpu_sgemm(s->ta, s->tb, s->m, s->n, s->k, 1.0f, a, lda, b, ldb, 0.0f, c, s->n);
+            else
+                cblas_sgemm(CblasRowMajor, s->ta ? CblasTrans : CblasNoTrans, s->tb ? CblasTrans : CblasNoTrans, s->m,
+                            s->n, s->k, 1.0f, a, lda, b, ldb, 0.0f, c, s->n);
+        }
         if (r >= 0)
             t[r] = (now() - t0) / 20;
     }
     double m = median(t, reps);
     free(t);
     return m;
+}
+
+/* Three operand buffers large enough for every product of the step at batch B. */
+static void gemm_operands(int B, float **a, float **b, float **c)
+{
+    size_t big = (size_t)(B > 300 ? B : 300) * 300;
+    *a = xmalloc(sizeof(float) * big);
+    *b = xmalloc(sizeof(float) * big);
+    *c = xmalloc(sizeof(float) * big);
+    for (size_t i = 0; i < big; i++) {
+        (*a)[i] = (float)((i * 7919) % 1000) * 1e-3f - 0.5f;
+        (*b)[i] = (float)((i * 104729) % 1000) * 1e-3f - 0.5f;
+    }
 }
 
 /* The products of one training step at batch B: forward x·W, backward dX =
@@ -384,24 +505,21 @@ static int step_shapes(int B, gemm_shape sh[12])
 }
 
 /* Seconds of one step's products at the best thread count (1..tmax) for each
- * shape; step_t[1], step_t[2]: on 1 and 2 threads. Prints one line per shape
- * and thread count when print is set. The caller's thread counts come back. */
-static double ceiling_seconds(int B, int reps, int tmax, int print, double step_t[3])
+ * shape; step_t[1], step_t[2]: on 1 and 2 threads; best[s] (when not NULL):
+ * each shape's best. Prints one line per shape and thread count when print is
+ * set. The caller's thread counts come back. */
+static double ceiling_seconds(int B, int reps, int tmax, int print, double step_t[3], double *best_s)
 {
     gemm_shape sh[12];
     int ns = step_shapes(B, sh), kt = hn_threads_kernel(), bt = hn_threads_blas();
-    size_t big = (size_t)(B > 300 ? B : 300) * 300;
-    float *a = xmalloc(sizeof(float) * big), *b = xmalloc(sizeof(float) * big), *c = xmalloc(sizeof(float) * big);
-    for (size_t i = 0; i < big; i++) {
-        a[i] = (float)((i * 7919) % 1000) * 1e-3f - 0.5f;
-        b[i] = (float)((i * 104729) % 1000) * 1e-3f - 0.5f;
-    }
+    float *a, *b, *c;
+    gemm_operands(B, &a, &b, &c);
     double best_sum = 0;
     for (int s = 0; s < ns; s++) {
         double flops = 2.0 * sh[s].m * sh[s].n * sh[s].k, best = 1e30;
         for (int th = 1; th <= tmax; th++) {
             hn_threads_set(0, th, NULL);
-            double t = time_gemm(&sh[s], reps, a, b, c);
+            double t = time_gemm(&sh[s], reps, 0, a, b, c);
             if (print)
                 printf("{\"bench\":\"sgemm\",\"shape\":\"%s\",\"m\":%d,\"n\":%d,\"k\":%d,\"blas_threads\":%d,"
                        "\"gflops\":%.2f}\n",
@@ -410,6 +528,8 @@ static double ceiling_seconds(int B, int reps, int tmax, int print, double step_
                 step_t[th] += t;
             best = t < best ? t : best;
         }
+        if (best_s)
+            best_s[s] = best;
         best_sum += best;
     }
     hn_threads_set(kt, bt, NULL);
@@ -427,29 +547,14 @@ static int cmd_sgemm(const opts *o)
     double step_t[3] = {0}, step_flops = 0;
     for (int s = 0; s < ns; s++)
         step_flops += 2.0 * sh[s].m * sh[s].n * sh[s].k;
-    double step_best = ceiling_seconds(B, o->reps, tmax, 1, step_t);
+    double step_best = ceiling_seconds(B, o->reps, tmax, 1, step_t, NULL);
     /* the same products through hepnn's split over its OpenMP threads */
-    size_t big = (size_t)(B > 300 ? B : 300) * 300;
-    float *a = xmalloc(sizeof(float) * big), *b = xmalloc(sizeof(float) * big), *c = xmalloc(sizeof(float) * big);
-    for (size_t i = 0; i < big; i++) {
-        a[i] = (float)((i * 7919) % 1000) * 1e-3f - 0.5f;
-        b[i] = (float)((i * 104729) % 1000) * 1e-3f - 0.5f;
-    }
+    float *a, *b, *c;
+    gemm_operands(B, &a, &b, &c);
     hn_threads_set(tmax, 1, NULL);
     double split_t = 0;
-    for (int s = 0; s < ns; s++) {
-        double *t = xmalloc(sizeof(double) * (size_t)o->reps);
-        int lda = sh[s].ta ? sh[s].m : sh[s].k, ldb = sh[s].tb ? sh[s].k : sh[s].n;
-        for (int r = -2; r < o->reps; r++) {
-            double t0 = now();
-            for (int i = 0; i < 20; i++)
-                hn_cpu_sgemm(sh[s].ta, sh[s].tb, sh[s].m, sh[s].n, sh[s].k, 1.0f, a, lda, b, ldb, 0.0f, c, sh[s].n);
-            if (r >= 0)
-                t[r] = (now() - t0) / 20;
-        }
-        split_t += median(t, o->reps);
-        free(t);
-    }
+    for (int s = 0; s < ns; s++)
+        split_t += time_gemm(&sh[s], o->reps, 1, a, b, c);
     hn_threads_set(o->threads, o->blas_threads, NULL);
     /* what a training step's matrix products cost at the best thread count per
      * shape: the ceiling for events/s (3 × forward FLOPs per event as the
@@ -556,7 +661,7 @@ static int cmd_scale(const opts *o)
     double rss_data = peak_rss_mb();
     hn_model *m = mlp(1);
     hn_train_result r;
-    double s = train_epochs(m, &d, o->batch, 1, &r);
+    double s = train_epochs(m, &d, o->batch, 1, &r, NULL, NULL);
     printf("{\"bench\":\"hepnn_scale\",\"events\":%lld,\"batch\":%lld,\"threads\":%d,\"seconds\":%.3f,"
            "\"events_per_s\":%.1f,\"peak_rss_mb\":%.1f,\"data_mb\":%.1f,\"rss_after_data_mb\":%.1f}\n",
            (long long)o->n, (long long)o->batch, o->threads, s, (double)o->n / s, peak_rss_mb(),

@@ -219,9 +219,9 @@ def main():
         sk = stats([r["events_per_s"] for r in pick(rows, bench="sklearn_train", batch=batch)])
         ceil = stats([r["events_per_s_ceiling"] for r in pick(rows, bench="sgemm_step", batch=batch)])
         r_t = ratio(hs, ps)
-        # against the ceiling measured in the same process right after each timed
-        # epoch (robust to the machine's speed drifting between commands); the
-        # separate sgemm_step runs where the rows predate that field
+        # against the ceiling probed between the batches of each timed epoch
+        # (robust to the machine's speed changing between and within commands);
+        # the separate sgemm_step runs where the rows predate that field
         r_c = stats(in_proc[hk]) if in_proc.get(hk) else ratio(hs, ceil)
         settings = ", ".join("%s %s" % (k, fmt(s)) for k, s in sorted(hn.items()))
         md.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
@@ -237,8 +237,8 @@ def main():
         if r_c and batch == 256:
             target("training batch 256 vs sgemm ceiling", r_c["median"], ">= 0.90", r_c["median"] >= 0.9)
     if any(r.get("ceiling_events_per_s") for r in pick(rows, bench="hepnn_train")):
-        md.append("\nhepnn / ceiling: each timed epoch against the sgemm ceiling measured in the same process "
-                  "right after it (median and min–max over the repetitions of the best setting); the ceiling "
+        md.append("\nhepnn / ceiling: each timed epoch against the sgemm ceiling probed between its batches "
+                  "(median and min–max over the repetitions of the best setting); the ceiling "
                   "column is the separate `hepnn_bench sgemm` run of each repetition.")
     sg = [r for r in pick(rows, bench="sgemm")]
     if sg:
