@@ -495,7 +495,7 @@ hn_status hn_infer_run(hn_infer *inf, const float *x, float *out)
         return HN_ERR_ARG;
     }
     if (inf->cuda) {
-        hn_error e;
+        hn_error e = {0};
         hn_status st = hn_cuda_infer_run1(inf->cuda, x, out, &e);
         if (st)
             snprintf(inf->msg, sizeof inf->msg, "%s", e.msg);

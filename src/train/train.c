@@ -155,9 +155,16 @@ static hn_status stage_upload(stage *s, const hn_model_io *io, const hn_dataset 
     if (!st) {
         s->slot[k].pending = 1;
         s->next ^= 1;
+    } else if (hn_mark_record(s->slot[k].copied, NULL) == HN_OK) {
+        /* a copy queued before the failure may still read the buffer: let it finish before
+         * the buffer is written again or freed */
+        (void)hn_mark_wait(s->slot[k].copied, NULL);
     }
     return st;
 }
+
+/* Events per forward pass of hn_model_evaluate (validation included). */
+#define EVAL_CHUNK 4096
 
 /* The training weight of event k: its own, times its class's scale when given. */
 static float row_weight(const hn_dataset *d, int64_t k, const double *class_scale, int task)
@@ -193,7 +200,7 @@ hn_status hn_model_evaluate(hn_model *m, const hn_dataset *d, double *loss, floa
     int o = hn_model_get_spec(m)->n_outputs, was = hn_graph_training(io.graph);
     hn_graph_set_training(io.graph, 0);
     double total = 0.0;
-    const int64_t chunk = 4096;
+    const int64_t chunk = EVAL_CHUNK;
     stage sg = {0};
     for (int64_t s = 0; s < d->n && !st; s += chunk) {
         int64_t b = d->n - s < chunk ? d->n - s : chunk;
@@ -331,13 +338,13 @@ typedef struct {
 
 static void trainer_free(trainer *t)
 {
+    stage_free(&t->sg); /* first: its page-locked buffers are released through the device model's graph */
     hn_rows_free(t->res.rows);
     hn_graph_free(t->res.g);
     hn_value_log_free(t->losses);
     hn_plan_free(t->plan);
     hn_optim_free(t->opt);
     hn_model_free(t->dm);
-    stage_free(&t->sg);
     hn_fast_mlp_free(t->fast);
     free(t->views);
     free(t->grads);
@@ -517,7 +524,11 @@ static hn_status fit_chunk(trainer *t, const hn_dataset *d, int epoch, int64_t *
     /* on a device (without augmentation, which works on host rows) the batches
      * are cut from the events kept there */
     int resident = t->dm && !cfg->augment && !t->res.off && hn_train_device_path_on_cpu != 2;
-    if (resident && !(st = resident_load(t, d, err)) && (resident = !t->res.off))
+    if (resident) { /* the step's and validation's buffers first: the events get what is left */
+        int64_t rows = t->val ? (t->val->n < EVAL_CHUNK ? t->val->n : EVAL_CHUNK) : 0;
+        st = hn_graph_set_batch(g, rows > bs ? rows : bs, err);
+    }
+    if (resident && !st && !(st = resident_load(t, d, err)) && (resident = !t->res.off))
         st = hn_rows_set(t->res.rows, t->perm, n, n, err);
     if (!st)
         st = hn_graph_set_batch(g, bs, err);

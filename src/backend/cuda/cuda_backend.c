@@ -123,6 +123,9 @@ static hn_status ctx_open(void **out, hn_error *err)
         st = hn_cuda_check(cudaMemcpy(c->flags, init, sizeof init, cudaMemcpyHostToDevice), "flag word", err);
     }
     if (st) {
+        /* a failed allocation leaves the runtime's last error set, and the next launch
+         * check of another graph would report it as its own (out of memory is not sticky) */
+        (void)cudaGetLastError();
         ctx_close(c);
         return st;
     }
@@ -172,12 +175,16 @@ hn_status hn_cuda_sync(hn_cuda_ctx *c, hn_error *err)
     if (st || !c->class_losses) /* only those losses set the flags: spare the extra copy */
         return st;
     int flags[2];
-    st = hn_cuda_check(cudaMemcpy(flags, c->flags, sizeof flags, cudaMemcpyDeviceToHost), "reading the flag word", err);
+    st = hn_cuda_check(cudaMemcpyAsync(flags, c->flags, sizeof flags, cudaMemcpyDeviceToHost, c->stream),
+                       "reading the flag word", err);
+    if (!st)
+        st = hn_cuda_check(cudaStreamSynchronize(c->stream), "reading the flag word", err);
     if (st)
         return st;
     if (flags[0] != INT_MAX) {
         int init[2] = {INT_MAX, 0};
-        (void)cudaMemcpy(c->flags, init, sizeof init, cudaMemcpyHostToDevice);
+        (void)cudaMemcpyAsync(c->flags, init, sizeof init, cudaMemcpyHostToDevice, c->stream);
+        (void)cudaStreamSynchronize(c->stream);
         return hn_error_set(err, HN_ERR_ARG,
                             "classification loss: the label of example %d is not a class index 0..%d "
                             "(found by the device; that loss value and its gradients are wrong)",
@@ -372,17 +379,22 @@ void hn_cuda_event_free(void *ev)
 hn_status hn_cuda_values_read(hn_cuda_ctx *c, float *host, const float *dev, int64_t n, hn_error *err)
 {
     hn_status st = hn_cuda_sync(c, err);
-    return st ? st
-              : hn_cuda_check(cudaMemcpy(host, dev, sizeof(float) * (size_t)n, cudaMemcpyDeviceToHost),
-                              "value log: download", err);
+    if (!st)
+        st = hn_cuda_check(cudaMemcpyAsync(host, dev, sizeof(float) * (size_t)n, cudaMemcpyDeviceToHost, c->stream),
+                           "value log: download", err);
+    return st ? st : hn_cuda_check(cudaStreamSynchronize(c->stream), "value log: download", err);
 }
 
 hn_status hn_cuda_rows_upload(hn_cuda_ctx *c, int64_t *dev, const int64_t *host, int64_t n, hn_error *err)
 {
+    /* the old list is no longer read once the queued gathers have run; the copy is queued
+     * on the graph's stream (ordered before the next gathers; not the legacy stream, which
+     * a capture in another thread forbids), and waited for, as the host list may change */
     hn_status st = hn_cuda_check(cudaStreamSynchronize(c->stream), "row list: waiting for the gathers", err);
-    return st ? st
-              : hn_cuda_check(cudaMemcpy(dev, host, sizeof(int64_t) * (size_t)n, cudaMemcpyHostToDevice),
-                              "row list: upload", err);
+    if (!st)
+        st = hn_cuda_check(cudaMemcpyAsync(dev, host, sizeof(int64_t) * (size_t)n, cudaMemcpyHostToDevice, c->stream),
+                           "row list: upload", err);
+    return st ? st : hn_cuda_check(cudaStreamSynchronize(c->stream), "row list: upload", err);
 }
 
 static const hn_backend cuda_backend = {
