@@ -199,7 +199,7 @@ def main():
     md.append("|---|---|---|---|---|---|---|---|---|")
     out["train"] = {}
     for batch in sorted({r["batch"] for r in pick(rows, bench="hepnn_train")}):
-        hn, in_proc = {}, {}
+        hn, in_proc, in_ceil = {}, {}, {}
         for r in pick(rows, bench="hepnn_train", batch=batch):
             key = "t%d_blas%d" % (r["threads"], r.get("blas_threads", r["threads"]))
             if r.get("omp_wait", "default") != "default":
@@ -207,6 +207,7 @@ def main():
             hn.setdefault(key, []).append(r["events_per_s"])
             if r.get("ceiling_events_per_s"):
                 in_proc.setdefault(key, []).append(r["events_per_s"] / r["ceiling_events_per_s"])
+                in_ceil.setdefault(key, []).append(r["ceiling_events_per_s"])
         hn = {k: stats(v) for k, v in hn.items()}
         hk, hs = best(hn.items())
         tp = {}
@@ -223,6 +224,8 @@ def main():
         # (robust to the machine's speed changing between and within commands);
         # the separate sgemm_step runs where the rows predate that field
         r_c = stats(in_proc[hk]) if in_proc.get(hk) else ratio(hs, ceil)
+        if in_ceil.get(hk):  # the ceiling the ratio was taken against
+            ceil = stats(in_ceil[hk])
         settings = ", ".join("%s %s" % (k, fmt(s)) for k, s in sorted(hn.items()))
         md.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             batch, fmt(hs), settings, fmt(ts) + (" (%s)" % tk if tk else ""), fmt(td), fmt(sk), fmt(r_t, 2),
@@ -237,9 +240,10 @@ def main():
         if r_c and batch == 256:
             target("training batch 256 vs sgemm ceiling", r_c["median"], ">= 0.90", r_c["median"] >= 0.9)
     if any(r.get("ceiling_events_per_s") for r in pick(rows, bench="hepnn_train")):
-        md.append("\nhepnn / ceiling: each timed epoch against the sgemm ceiling probed between its batches "
-                  "(median and min–max over the repetitions of the best setting); the ceiling "
-                  "column is the separate `hepnn_bench sgemm` run of each repetition.")
+        md.append("\nhepnn / ceiling: each timed epoch against the sgemm ceiling probed between its batches, "
+                  "and the ceiling column those probes' rate (median and min–max over the repetitions of the "
+                  "best setting); the separate `hepnn_bench sgemm` runs, measured minutes apart, are in "
+                  "results.jsonl as sgemm_step.")
     sg = [r for r in pick(rows, bench="sgemm")]
     if sg:
         md.append("\nsgemm GFLOP/s at the step's shapes (median over repetitions):\n")
