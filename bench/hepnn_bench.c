@@ -1,7 +1,8 @@
 /* hepnn's side of the benchmark suite (bench/run.sh drives it and the peers).
  *
  *   hepnn_bench gen   --n N --seed S --out PREFIX       PREFIX.X.npy (N, 28), PREFIX.y.npy (N)
- *   hepnn_bench train --data PREFIX --batch B [--reps R] [--n N]
+ *   hepnn_bench train --data PREFIX --batch B [--reps R] [--n N] [--skip elementwise|optimizer|both]
+ *                     (--skip: diagnostics, the step without those parts: where the time goes)
  *   hepnn_bench infer --data PREFIX [--calls C] [--big B] [--big-reps R]
  *   hepnn_bench sgemm --batch B [--reps R]              the OpenBLAS ceiling at the MLP's shapes
  *   hepnn_bench root  --n N --file F.root [--keep]      ROOT tree -> training dataset
@@ -32,6 +33,7 @@
 #include "hepnn/threads.h"
 #include "hepnn/train.h"
 #include "backend/cpu/cpu.h"
+#include "train/train_internal.h"
 
 #define F HL_N_FEATURES
 static const int64_t hidden[3] = {300, 300, 300};
@@ -40,6 +42,7 @@ typedef struct {
     const char *data, *out, *file, *scores;
     int64_t n, batch, big, n_test;
     int reps, big_reps, calls, threads, blas_threads, keep, epochs;
+    int skip; /* train: hn_train_skip flags (diagnostics) */
     hn_init_kind init; /* auc: the hidden layers' initialiser */
     uint64_t seed;
 } opts;
@@ -316,6 +319,7 @@ static int cmd_train(const opts *o)
     hn_train_result r;
     probe q;
     probe_init(&q, o);
+    hn_train_skip = o->skip;
     /* warm-up: 50 batches, as the peers do */
     hn_dataset w = d;
     w.n = 50 * o->batch < d.n ? 50 * o->batch : d.n;
@@ -334,10 +338,10 @@ static int cmd_train(const opts *o)
         double ceiling = np ? (double)o->batch / mean : 0;
         printf("{\"bench\":\"hepnn_train\",\"batch\":%lld,\"threads\":%d,\"blas_threads\":%d,\"omp_wait\":\"%s\",\"rep\":%d,\"events\":%lld,\"seconds\":%.4f,"
                "\"events_per_s\":%.1f,\"gflops\":%.2f,\"loss\":%.5f,\"peak_rss_mb\":%.1f,\"ceiling_events_per_s\":%.1f,"
-               "\"ceiling_probes\":%d,\"probe_seconds\":%.4f}\n",
+               "\"ceiling_probes\":%d,\"probe_seconds\":%.4f,\"skip\":%d}\n",
                (long long)o->batch, o->threads, o->blas_threads, getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "default", i,
                (long long)d.n, secs, eps, eps * flops * 1e-9, e->train_loss, peak_rss_mb(), ceiling, np,
-               i < PROBE_MAX_EPOCHS ? q.spent[i] : 0.0);
+               i < PROBE_MAX_EPOCHS ? q.spent[i] : 0.0, o->skip);
     }
     fflush(stdout);
     probe_free(&q);
@@ -765,6 +769,16 @@ int main(int argc, char **argv)
             o.threads = atoi(v);
         else if (!strcmp(a, "--blas-threads"))
             o.blas_threads = atoi(v);
+        else if (!strcmp(a, "--skip")) {
+            o.skip = !strcmp(v, "elementwise") ? HN_SKIP_ELEMENTWISE
+                     : !strcmp(v, "optimizer") ? HN_SKIP_OPTIMIZER
+                     : !strcmp(v, "both")      ? HN_SKIP_ELEMENTWISE | HN_SKIP_OPTIMIZER
+                                               : -1;
+            if (o.skip < 0) {
+                fprintf(stderr, "hepnn_bench: --skip takes elementwise, optimizer or both, not '%s'\n", v);
+                return 2;
+            }
+        }
         else if (!strcmp(a, "--seed"))
             o.seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--n-test"))

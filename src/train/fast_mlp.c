@@ -248,6 +248,10 @@ hn_status hn_fast_mlp_step(hn_fast_mlp *f, int64_t B, hn_error *err)
         if (i == f->n_layers - 1)
             L->z = L->h = hn_tensor_data(f->io.logits);
         hn_cpu_sgemm(0, 0, (int)B, L->out, L->in, 1.0f, in, L->in, L->w, L->out, 0.0f, L->z, L->out);
+        if (hn_train_skip & HN_SKIP_ELEMENTWISE) { /* diagnostics: the product feeds the next layer */
+            in = L->z;
+            continue;
+        }
         bias_act(L, B);
         in = L->h;
     }
@@ -270,8 +274,10 @@ hn_status hn_fast_mlp_step(hn_fast_mlp *f, int64_t B, hn_error *err)
     memcpy(top->dh, dlogits, sizeof(float) * (size_t)(B * top->out));
     for (int i = f->n_layers - 1; i >= 0; i--) {
         fast_layer *L = &f->l[i];
-        act_bias_bwd(L, B);
-        const float *hin = i > 0 ? f->l[i - 1].h : f->x0;
+        int skip = hn_train_skip & HN_SKIP_ELEMENTWISE;
+        if (!skip)
+            act_bias_bwd(L, B);
+        const float *hin = i == 0 ? f->x0 : skip ? f->l[i - 1].z : f->l[i - 1].h;
         /* dW (in, out) = hinᵀ · dz; dh_in (B, in) = dz · Wᵀ */
         hn_cpu_sgemm(1, 0, L->in, L->out, (int)B, 1.0f, hin, L->in, L->dh, L->out, 0.0f, L->gw, L->out);
         if (i > 0)

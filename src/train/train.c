@@ -411,6 +411,7 @@ static hn_status trainer_init(trainer *t, hn_error *err)
 }
 
 int hn_train_device_path_on_cpu;
+int hn_train_skip;
 
 static void resident_drop(trainer *t)
 {
@@ -571,7 +572,7 @@ static hn_status fit_chunk(trainer *t, const hn_dataset *d, int epoch, int64_t *
         if (!t->plan && (cfg->penalty.l1 > 0 || cfg->penalty.l2 > 0) &&
             (st = hn_penalty_add(&cfg->penalty, t->views, t->n_params, t->grads, NULL, err)))
             break;
-        if (!t->plan && (st = hn_optim_step(t->opt, err)))
+        if (!t->plan && !(hn_train_skip & HN_SKIP_OPTIMIZER) && (st = hn_optim_step(t->opt, err)))
             break;
         if (t->losses) { /* logged on the device, read in blocks */
             sizes[pending] = size;

@@ -35,6 +35,15 @@ hn_fast_mlp *hn_fast_mlp_new(hn_model *m, int64_t max_batch);
 hn_status hn_fast_mlp_step(hn_fast_mlp *f, int64_t B, hn_error *err);
 void hn_fast_mlp_free(hn_fast_mlp *f);
 
+/* Benchmark diagnostics only (bench/hepnn_bench.c train --skip): the fused
+ * MLP step leaves out its elementwise passes (each layer's product feeds the
+ * next directly; no bias, activation or their derivatives) and/or hn_train
+ * leaves out the optimiser's step, so the time of the rest can be measured.
+ * The training is meaningless then. 0 (the default) for real training. */
+#define HN_SKIP_ELEMENTWISE 1
+#define HN_SKIP_OPTIMIZER 2
+extern int hn_train_skip;
+
 /* Tests only: 1 runs hn_train's device path (a twin model trained as a plan,
  * batches cut from the resident events by row lists) on the CPU too; 2 does
  * the same but assembles batches on the host, on the CPU and on a device. */
