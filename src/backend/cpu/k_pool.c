@@ -22,6 +22,31 @@ static pool_dims dims(const hn_tensor *y)
 
 /* aux holds, per output, the index of its maximum within the plane (exact
  * in float up to 2^24 positions per plane). */
+/* One plane of the common 2 × 2, stride 2 pooling without padding, written
+ * as selects over whole output rows so the compiler vectorises it across
+ * outputs (one comparison chain per output, as in the general loop: the
+ * first maximum wins, the index is exact in float). */
+static void maxpool_2x2(const float *xp, float *yp, float *ap, int64_t w, int64_t oh, int64_t ow)
+{
+    for (int64_t oy = 0; oy < oh; oy++) {
+        const float *r0 = xp + 2 * oy * w, *r1 = r0 + w;
+        float *yr = yp + oy * ow, *ar = ap + oy * ow;
+        const float fb = (float)(2 * oy * w), fw = (float)w;
+        for (int64_t ox = 0; ox < ow; ox++) {
+            float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], e = r1[2 * ox + 1];
+            float k = fb + (float)(2 * ox), best = a, arg = k;
+            arg = b > best ? k + 1.0f : arg;
+            best = b > best ? b : best;
+            arg = c > best ? k + fw : arg;
+            best = c > best ? c : best;
+            arg = e > best ? k + fw + 1.0f : arg;
+            best = e > best ? e : best;
+            yr[ox] = best;
+            ar[ox] = arg;
+        }
+    }
+}
+
 hn_status hn_cpu_maxpool_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
 {
     (void)g;
@@ -30,6 +55,12 @@ hn_status hn_cpu_maxpool_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
         return hn_error_set(err, HN_ERR_SHAPE, "maxpool: %lld positions per plane, at most 2^24",
                             (long long)(d.h * d.w));
     const float *x = y->src[0]->data;
+    if (d.ph == 0 && d.pw == 0 && d.kh == 2 && d.kw == 2 && d.sh == 2 && d.sw == 2) {
+#pragma omp parallel for if (d.planes * d.oh * d.ow * 4 > HN_PAR_MIN) schedule(static)
+        for (int64_t pl = 0; pl < d.planes; pl++)
+            maxpool_2x2(x + pl * d.h * d.w, y->data + pl * d.oh * d.ow, y->aux + pl * d.oh * d.ow, d.w, d.oh, d.ow);
+        return HN_OK;
+    }
     if (d.ph == 0 && d.pw == 0) { /* every window inside the image: no bounds to test */
 #pragma omp parallel for if (d.planes * d.oh * d.ow * d.kh * d.kw > HN_PAR_MIN) schedule(static)
         for (int64_t pl = 0; pl < d.planes; pl++) {
