@@ -219,7 +219,6 @@ static double train_epochs(hn_model *m, const hn_dataset *d, int64_t batch, int 
     return r->history[r->epochs_run - 1].seconds;
 }
 
-static double ceiling_seconds(int B, int reps, int tmax, int print, double step_t[3], double *best_s);
 static int step_shapes(int B, gemm_shape sh[12]);
 static double time_gemm(const gemm_shape *s, int reps, int split, float *a, float *b, float *c);
 static void gemm_operands(int B, float **a, float **b, float **c);
@@ -509,10 +508,9 @@ static int step_shapes(int B, gemm_shape sh[12])
 }
 
 /* Seconds of one step's products at the best thread count (1..tmax) for each
- * shape; step_t[1], step_t[2]: on 1 and 2 threads; best[s] (when not NULL):
- * each shape's best. Prints one line per shape and thread count when print is
- * set. The caller's thread counts come back. */
-static double ceiling_seconds(int B, int reps, int tmax, int print, double step_t[3], double *best_s)
+ * shape; step_t[1], step_t[2]: on 1 and 2 threads. Prints one line per shape
+ * and thread count when print is set. The caller's thread counts come back. */
+static double ceiling_seconds(int B, int reps, int tmax, int print, double step_t[3])
 {
     gemm_shape sh[12];
     int ns = step_shapes(B, sh), kt = hn_threads_kernel(), bt = hn_threads_blas();
@@ -532,8 +530,6 @@ static double ceiling_seconds(int B, int reps, int tmax, int print, double step_
                 step_t[th] += t;
             best = t < best ? t : best;
         }
-        if (best_s)
-            best_s[s] = best;
         best_sum += best;
     }
     hn_threads_set(kt, bt, NULL);
@@ -551,7 +547,7 @@ static int cmd_sgemm(const opts *o)
     double step_t[3] = {0}, step_flops = 0;
     for (int s = 0; s < ns; s++)
         step_flops += 2.0 * sh[s].m * sh[s].n * sh[s].k;
-    double step_best = ceiling_seconds(B, o->reps, tmax, 1, step_t, NULL);
+    double step_best = ceiling_seconds(B, o->reps, tmax, 1, step_t);
     /* the same products through hepnn's split over its OpenMP threads */
     float *a, *b, *c;
     gemm_operands(B, &a, &b, &c);
