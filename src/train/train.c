@@ -183,6 +183,8 @@ static void gather(float *x, float *y, float *w, const hn_dataset *d, const int6
     int64_t f = d->n_features, t = d->n_targets;
     for (int64_t i = 0; i < b; i++) {
         int64_t k = rows ? rows[i] : first + i;
+        if (rows && i + 8 < b) /* shuffled rows: start fetching a few ahead */
+            __builtin_prefetch(d->x + rows[i + 8] * f);
         memcpy(x + i * f, d->x + k * f, sizeof(float) * (size_t)f);
         memcpy(y + i * t, d->y + k * t, sizeof(float) * (size_t)t);
         w[i] = row_weight(d, k, class_scale, task);
