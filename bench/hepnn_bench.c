@@ -539,6 +539,41 @@ static double ceiling_seconds(int B, int reps, int tmax, int print, double step_
     return best_sum;
 }
 
+/* One (B, 300) · (300, 300) product through hepnn's split, its operands in
+ * cache (one set, as the ceiling's loops have them) and coming from further
+ * out (cycling through 16 sets, 11 MB at B = 256, as in a training step whose
+ * other data evicts them): what cold operands cost the products. */
+static void cold_operands(int B, int reps)
+{
+    enum { SETS = 16 };
+    gemm_shape g = {"fwd 2", 0, 0, B, 300, 300};
+    float *a[SETS], *b[SETS], *c[SETS];
+    for (int k = 0; k < SETS; k++)
+        gemm_operands(B, &a[k], &b[k], &c[k]);
+    double t[2];
+    for (int cold = 0; cold < 2; cold++) {
+        int n = cold ? SETS : 1;
+        double *v = xmalloc(sizeof(double) * (size_t)reps);
+        for (int r = -1; r < reps; r++) {
+            double t0 = now();
+            for (int i = 0; i < 4 * SETS; i++)
+                hn_cpu_sgemm(0, 0, B, 300, 300, 1.0f, a[i % n], 300, b[i % n], 300, 0.0f, c[i % n], 300);
+            if (r >= 0)
+                v[r] = (now() - t0) / (4 * SETS);
+        }
+        t[cold] = median(v, reps);
+        free(v);
+    }
+    printf("{\"bench\":\"sgemm_cold\",\"shape\":\"%s\",\"m\":%d,\"n\":300,\"k\":300,\"sets\":%d,"
+           "\"seconds_hot\":%.6f,\"seconds_cold\":%.6f,\"cold_over_hot\":%.3f}\n",
+           g.name, B, SETS, t[0], t[1], t[1] / t[0]);
+    for (int k = 0; k < SETS; k++) {
+        free(a[k]);
+        free(b[k]);
+        free(c[k]);
+    }
+}
+
 static int cmd_sgemm(const opts *o)
 {
     int B = (int)o->batch, tmax = o->threads;
@@ -555,6 +590,7 @@ static int cmd_sgemm(const opts *o)
     double split_t = 0;
     for (int s = 0; s < ns; s++)
         split_t += time_gemm(&sh[s], o->reps, 1, a, b, c);
+    cold_operands(B, o->reps);
     hn_threads_set(o->threads, o->blas_threads, NULL);
     /* what a training step's matrix products cost at the best thread count per
      * shape: the ceiling for events/s (3 × forward FLOPs per event as the
