@@ -259,8 +259,15 @@ static void compiled_figures(bench *b, unsigned flags, const char *tag, double s
     if (hn_model_new(&m, &spec, &err) || hn_model_compile_inference(m, &inf, &err) ||
         hn_infer_set_device(inf, HN_DEVICE_CUDA, flags, &err))
         die("compiled inference", &err);
-    if (!flags)
+    if (!flags) {
         printf("infer1_compiled_latency_us %.2f\n", 1e6 * median_latency(compiled_one, inf, "compiled inference, one event"));
+        if (hn_infer_set_device(inf, HN_DEVICE_CUDA, HN_INFER_GRID, &err))
+            die("compiled inference over many blocks", &err);
+        printf("infer1_compiled_grid_latency_us %.2f\n",
+               1e6 * median_latency(compiled_one, inf, "compiled inference over many blocks, one event"));
+        if (hn_infer_set_device(inf, HN_DEVICE_CUDA, flags, &err))
+            die("compiled inference", &err);
+    }
     const int64_t bs = 100000;
     hn_tensor *out = hn_state(b->data, tag, 2, (int64_t[]){bs, 1});
     if (!out)

@@ -112,6 +112,11 @@ static void check_on_gpu(const char *what, hn_infer *inf, const float *x, int64_
         CHECK_MSG(worst_error(bat, ref, n * n_out, 2e-5) <= 1.0, "%s: GPU batch in device memory differs", what);
     }
     hn_graph_free(g);
+    /* one event over many blocks (one block where the device cannot) */
+    CHECK_OK(hn_infer_set_device(inf, HN_DEVICE_CUDA, HN_INFER_GRID, &err), &err);
+    for (int64_t i = 0; i < n; i++)
+        CHECK(hn_infer_run(inf, x + i * n_in, one + i * n_out) == HN_OK);
+    CHECK_MSG(worst_error(one, ref, n * n_out, 2e-5) <= 1.0, "%s: GPU single events over many blocks differ", what);
     CHECK_OK(hn_infer_set_device(inf, HN_DEVICE_CUDA, HN_INFER_TF32 | HN_INFER_AUTOTUNE, &err), &err);
     CHECK_OK(hn_infer_run_batch(inf, x, n, bat, &err), &err);
     CHECK_MSG(worst_error(bat, ref, n * n_out, 2e-2) <= 1.0, "%s: GPU batch with TF32 differs", what);

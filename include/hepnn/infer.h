@@ -70,8 +70,10 @@ hn_status hn_infer_run_batch(hn_infer *inf, const float *x, int64_t n, float *ou
  * its message in hn_infer_error. */
 enum {
     HN_INFER_TF32 = 1,    /* TF32 tensor cores in the batched products (relative error ~1e-3) */
-    HN_INFER_AUTOTUNE = 2 /* time cuBLASLt's candidate algorithms at each new batch size and keep the
-                             fastest (the choice, hence the last bits, may differ between processes) */
+    HN_INFER_AUTOTUNE = 2, /* time cuBLASLt's candidate algorithms at each new batch size and keep the
+                              fastest (the choice, hence the last bits, may differ between processes) */
+    HN_INFER_GRID = 4      /* one event as one kernel over many blocks with a grid-wide barrier per
+                              layer, instead of one block (where the device cannot, one block) */
 };
 hn_status hn_infer_set_device(hn_infer *inf, hn_device dev, unsigned flags, hn_error *err);
 hn_device hn_infer_device(const hn_infer *inf);

@@ -49,6 +49,9 @@ hn_status hn_cuda_infer_run_batch(hn_cuda_infer *c, const float *x, int64_t n, f
  * product's algorithm by timing (off: cuBLASLt's first choice). */
 void hn_cuda_infer_set_tf32(hn_cuda_infer *c, int on);
 void hn_cuda_infer_set_autotune(hn_cuda_infer *c, int on);
+/* One event as one cooperative kernel over many blocks (off: one block);
+ * where the device cannot launch it, one block all the same. */
+void hn_cuda_infer_set_grid(hn_cuda_infer *c, int on);
 
 #ifdef __cplusplus
 }

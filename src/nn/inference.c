@@ -466,6 +466,7 @@ hn_status hn_infer_set_device(hn_infer *inf, hn_device dev, unsigned flags, hn_e
         return st;
     hn_cuda_infer_set_tf32(c, (flags & HN_INFER_TF32) != 0);
     hn_cuda_infer_set_autotune(c, (flags & HN_INFER_AUTOTUNE) != 0);
+    hn_cuda_infer_set_grid(c, (flags & HN_INFER_GRID) != 0);
     hn_cuda_infer_free(inf->cuda);
     inf->cuda = c;
     return HN_OK;

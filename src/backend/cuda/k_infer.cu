@@ -10,11 +10,20 @@
 // The event is read from and the outputs written to pinned, mapped host
 // memory, so a call is one launch and one wait: no copies.
 //
+// One event over many blocks (HN_INFER_GRID, opt-in until measured): one
+// cooperative kernel whose blocks (at most as many as can run at once) share
+// every layer's outputs, one warp per output row, a grid-wide barrier between
+// layers. Each block first copies the layer's input vector into its shared
+// memory; the activations pass between blocks through a global buffer read
+// past L1 (another SM wrote it). A layer's weights are then read by many SMs
+// at once instead of streamed through one.
+//
 // Many events: per dense layer one cuBLASLt product whose epilogue adds the
 // bias and applies ReLU (other activations run as one elementwise kernel
 // after a bias epilogue), then the task's output head as one kernel. A dense
 // layer with few outputs (the output layer of a classifier) is a
 // matrix-vector product bound by reading its input: one warp per event.
+#include <cooperative_groups.h>
 #include <cublasLt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +65,9 @@ struct hn_cuda_infer {
     int64_t cap;                              // rows of the batch buffers
     float *bx, *b0, *b1, *bout;
     int tf32, autotune;
+    int grid_on;     // one event over many blocks (hn_cuda_infer_set_grid)
+    int grid_blocks; // blocks of that kernel (0: the device cannot run it: one block instead)
+    float *ga, *gb;  // its activations between layers, width floats each
     int64_t plan_n; // batch size the plans are for (0: none)
     int plan_tf32;
     ltplan *plans;  // n_stages entries (used by DENSE stages)
@@ -134,6 +146,70 @@ __global__ static void __launch_bounds__(1024) k_one(const dstage *st, int n_sta
     }
     if (tid == 0)
         hn_head_row(task, n_out, cur, out, tshift, tscale);
+}
+
+// Threads of a block of the many-block one-event kernel.
+#define GRID_THREADS 256
+
+// One event over the whole grid (cooperative launch): see the top of the file.
+__global__ static void __launch_bounds__(GRID_THREADS)
+    k_grid(const dstage *st, int n_stages, int n_in, const float *nshift, const float *nscale, const float *x,
+           float *out, int task, int n_out, const float *tshift, const float *tscale, float *ga, float *gb)
+{
+    namespace cg = cooperative_groups;
+    cg::grid_group grid = cg::this_grid();
+    extern __shared__ float sh[];
+    const int tid = threadIdx.x, lane = tid & 31;
+    const int gwarp = (int)((blockIdx.x * blockDim.x + tid) >> 5), nwarps = (int)((gridDim.x * blockDim.x) >> 5);
+    const int gtid = (int)(blockIdx.x * blockDim.x + tid), nthreads = (int)(gridDim.x * blockDim.x);
+    float *cur = ga, *nxt = gb;
+    for (int i = gtid; i < n_in; i += nthreads)
+        cur[i] = (x[i] - nshift[i]) * nscale[i];
+    grid.sync();
+    for (int s = 0; s < n_stages; s++) {
+        const dstage S = st[s];
+        if (S.kind == HN_IST_DENSE) {
+            for (int i = tid; i < S.in; i += blockDim.x)
+                sh[i] = __ldcg(cur + i);
+            __syncthreads();
+            for (int j = gwarp; j < S.out; j += nwarps) {
+                const float *w = S.wt + (size_t)j * S.in;
+                float a = 0.0f;
+                for (int base = lane; base < S.in; base += 32 * ONE_ILP) {
+                    float wv[ONE_ILP];
+#pragma unroll
+                    for (int k = 0; k < ONE_ILP; k++) {
+                        const int i = base + 32 * k;
+                        wv[k] = i < S.in ? w[i] : 0.0f;
+                    }
+#pragma unroll
+                    for (int k = 0; k < ONE_ILP; k++) {
+                        const int i = base + 32 * k;
+                        a += i < S.in ? sh[i] * wv[k] : 0.0f;
+                    }
+                }
+                a = warp_sum(a);
+                if (lane == 0)
+                    nxt[j] = act_f(S.act, a + S.b[j], S.alpha, S.slope, j);
+            }
+        } else {
+            for (int j = gtid; j < S.out; j += nthreads) {
+                const float v = __ldcg(cur + j);
+                nxt[j] = S.kind == HN_IST_ACT ? act_f(S.act, v, S.alpha, S.slope, j) : v * S.scale[j] + S.shift[j];
+            }
+        }
+        float *t = cur;
+        cur = nxt;
+        nxt = t;
+        grid.sync();
+    }
+    if (blockIdx.x == 0) {
+        for (int j = tid; j < n_out; j += blockDim.x)
+            sh[j] = __ldcg(cur + j);
+        __syncthreads();
+        if (tid == 0)
+            hn_head_row(task, n_out, sh, out, tshift, tscale);
+    }
 }
 
 // y (n, out) = act(x (n, in) · w + b) for out <= SMALL_OUT, w stored (out, in): one
@@ -240,9 +316,9 @@ extern "C" void hn_cuda_infer_free(hn_cuda_infer *c)
             (void)cudaFree(p[k]);
     }
     free(c->h_st);
-    float *p[10] = {(float *)c->d_st, c->nshift, c->nscale, c->tshift, c->tscale, c->bx, c->b0, c->b1, c->bout,
-                    (float *)c->ws};
-    for (int k = 0; k < 10; k++)
+    float *p[12] = {(float *)c->d_st, c->nshift, c->nscale, c->tshift, c->tscale, c->bx, c->b0, c->b1, c->bout,
+                    (float *)c->ws, c->ga, c->gb};
+    for (int k = 0; k < 12; k++)
         (void)cudaFree(p[k]);
     (void)cudaFreeHost(c->pin_x);
     (void)cudaFreeHost(c->pin_out);
@@ -251,6 +327,38 @@ extern "C" void hn_cuda_infer_free(hn_cuda_infer *c)
     if (c->stream)
         (void)cudaStreamDestroy(c->stream);
     free(c);
+}
+
+// Blocks of the many-block one-event kernel: one warp per output row of the
+// widest dense layer, no more than the device runs at once (a cooperative
+// launch needs them all resident). None where the device cannot launch
+// cooperative kernels or the widest vector does not fit 48 KB of shared
+// memory: one event then stays one block. Failed queries are cleared, as they
+// would otherwise be reported by the next launch's check.
+static hn_status grid_setup(hn_cuda_infer *c, const hn_infer_desc *d, hn_error *err)
+{
+    int dev = 0, coop = 0, sms = 0, per_sm = 0, widest = 1;
+    size_t sh = sizeof(float) * (size_t)c->width;
+    for (int i = 0; i < d->n_stages; i++)
+        if (d->st[i].kind == HN_IST_DENSE && d->st[i].out > widest)
+            widest = d->st[i].out;
+    c->grid_blocks = 0;
+    if (sh > 48 * 1024 || cudaGetDevice(&dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&coop, cudaDevAttrCooperativeLaunch, dev) != cudaSuccess || !coop ||
+        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess ||
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k_grid, GRID_THREADS, sh) != cudaSuccess ||
+        per_sm < 1) {
+        (void)cudaGetLastError();
+        return HN_OK;
+    }
+    const int warps = GRID_THREADS / 32, want = (widest + warps - 1) / warps;
+    const int most = sms * per_sm;
+    hn_status st = hn_cuda_check(cudaMalloc((void **)&c->ga, sh), "infer: activations of the many-block kernel", err);
+    if (!st)
+        st = hn_cuda_check(cudaMalloc((void **)&c->gb, sh), "infer: activations of the many-block kernel", err);
+    if (!st)
+        c->grid_blocks = want < most ? want : most;
+    return st;
 }
 
 extern "C" hn_status hn_cuda_infer_new(const hn_infer_desc *d, hn_cuda_infer **out, hn_error *err)
@@ -345,6 +453,8 @@ extern "C" hn_status hn_cuda_infer_new(const hn_infer_desc *d, hn_cuda_infer **o
         else if (!st)
             c->shared_bytes = 0; // too wide for one block: one event takes the batched path
     }
+    if (!st)
+        st = grid_setup(c, d, err);
     if (st) {
         hn_cuda_infer_free(c);
         return st;
@@ -355,12 +465,27 @@ extern "C" hn_status hn_cuda_infer_new(const hn_infer_desc *d, hn_cuda_infer **o
 
 extern "C" void hn_cuda_infer_set_tf32(hn_cuda_infer *c, int on) { c->tf32 = on; }
 extern "C" void hn_cuda_infer_set_autotune(hn_cuda_infer *c, int on) { c->autotune = on; }
+extern "C" void hn_cuda_infer_set_grid(hn_cuda_infer *c, int on) { c->grid_on = on; }
 
 extern "C" hn_status hn_cuda_infer_run1(hn_cuda_infer *c, const float *x, float *out, hn_error *err)
 {
     if (!c->shared_bytes) {
         memcpy(c->pin_x, x, sizeof(float) * (size_t)c->n_in);
         hn_status st = hn_cuda_infer_run_batch(c, c->pin_x, 1, c->pin_out, 0, err);
+        if (!st)
+            memcpy(out, c->pin_out, sizeof(float) * (size_t)c->n_out);
+        return st;
+    }
+    if (c->grid_on && c->grid_blocks) {
+        memcpy(c->pin_x, x, sizeof(float) * (size_t)c->n_in);
+        void *args[] = {&c->d_st,  &c->n_stages, &c->n_in,   &c->nshift, &c->nscale, &c->map_x, &c->map_out,
+                        &c->task,  &c->n_out,    &c->tshift, &c->tscale, &c->ga,     &c->gb};
+        hn_status st = hn_cuda_check(cudaLaunchCooperativeKernel((const void *)k_grid, dim3((unsigned)c->grid_blocks),
+                                                                 dim3(GRID_THREADS), args,
+                                                                 sizeof(float) * (size_t)c->width, c->stream),
+                                     "infer: one event over many blocks", err);
+        if (!st)
+            st = hn_cuda_check(cudaStreamSynchronize(c->stream), "infer: one event over many blocks", err);
         if (!st)
             memcpy(out, c->pin_out, sizeof(float) * (size_t)c->n_out);
         return st;
