@@ -9,6 +9,7 @@
 
 #include "harness.h"
 #include "hepnn/device.h"
+#include "hepnn/layers_deep.h"
 #include "hepnn/metrics.h"
 #include "hepnn/model.h"
 #include "hepnn/train.h"
@@ -496,6 +497,115 @@ TEST(gpu_progress_in_blocks)
     progress_matches_cpu(HN_DEVICE_CUDA, 0, 1e-4);
 }
 
+/* Convolution, transposed convolution, pooling and recurrent layers on the
+ * GPU: a device model holding the CPU model's values predicts what it does,
+ * and two epochs of hn_train from the same start give the CPU's losses (to
+ * fp32 rounding: the products sum in another order). */
+enum { DEEP_N = 1024, DEEP_VAL = 256, DEEP_T = 4, DEEP_V = 3, DEEP_SEQ_IN = 2 + DEEP_T * DEEP_V + DEEP_T };
+static const hn_layer_spec DEEP_CNN[] = {
+    {.kind = HN_LAYER_RESHAPE, .shape_ndim = 3, .shape = {1, 4, 4}},
+    {.kind = HN_LAYER_CONV2D, .units = 4, .kernel = {3, 3}, .stride = 1, .pad = HN_PAD_SAME, .dilation = 1,
+     .init = HN_INIT_HE_UNIFORM},
+    {.kind = HN_LAYER_ACTIVATION, .act = HN_ACT_RELU},
+    {.kind = HN_LAYER_CONV2D_TRANSPOSE, .units = 3, .kernel = {2, 2}, .stride = 2, .dilation = 1,
+     .init = HN_INIT_HE_UNIFORM},
+    {.kind = HN_LAYER_MAXPOOL, .kernel = {2, 2}},
+    {.kind = HN_LAYER_AVGPOOL, .kernel = {2, 2}, .stride = 1},
+    {.kind = HN_LAYER_GLOBAL_AVGPOOL},
+    {.kind = HN_LAYER_DENSE, .units = 8, .init = HN_INIT_HE_UNIFORM},
+    {.kind = HN_LAYER_ACTIVATION, .act = HN_ACT_RELU},
+};
+static const hn_layer_spec DEEP_RNN[] = {
+    {.kind = HN_LAYER_SEQUENCE, .offset = -1, .objects = DEEP_T, .vars = DEEP_V},
+    {.kind = HN_LAYER_RNN, .cell = HN_RNN_LSTM, .units = 5, .bidirectional = 1, .return_sequences = 1},
+    {.kind = HN_LAYER_RNN, .cell = HN_RNN_GRU, .units = 4},
+    {.kind = HN_LAYER_DENSE, .units = 6, .init = HN_INIT_HE_UNIFORM},
+    {.kind = HN_LAYER_ACTIVATION, .act = HN_ACT_RELU},
+};
+
+/* n events of width features: normal values, the last `masks` columns 0/1
+ * masks (objects present from the front), label x2 + x3 > 0 (the first
+ * object's first two variables; pixels of the image's first row). */
+static void deep_data(int64_t n, int width, int masks, float *x, float *y)
+{
+    hn_rng rng;
+    hn_rng_seed(&rng, 77);
+    for (int64_t i = 0; i < n; i++) {
+        float *r = x + i * width;
+        for (int k = 0; k < width - masks; k++)
+            r[k] = (float)hn_rng_normal(&rng);
+        int present = 1 + (int)(hn_rng_u64(&rng) % (uint64_t)(masks > 0 ? masks : 1));
+        for (int k = 0; k < masks; k++)
+            r[width - masks + k] = k < present ? 1.0f : 0.0f;
+        y[i] = r[2] + r[3] > 0.0f ? 1.0f : 0.0f;
+    }
+}
+
+static void deep_matches_cpu(const char *what, const hn_layer_spec *ls, int nl, int width, int masks)
+{
+    hn_error err = {0};
+    hn_model_spec s = {width, 1, HN_TASK_BINARY, nl, ls, 5};
+    float *x = malloc(sizeof(float) * DEEP_N * (size_t)width), *y = malloc(sizeof(float) * DEEP_N);
+    float pc[64], pg[64];
+    CHECK(x && y);
+    if (!x || !y)
+        return;
+    deep_data(DEEP_N, width, masks, x, y);
+    hn_model *a = NULL, *b = NULL;
+    CHECK_OK(hn_model_new(&a, &s, &err), &err);
+    CHECK_OK(hn_model_new_on(&b, &s, HN_DEVICE_CUDA, &err), &err);
+    if (a && b) {
+        CHECK_OK(hn_model_copy_values(b, a, &err), &err);
+        CHECK_OK(hn_model_predict(a, x, 64, pc, &err), &err);
+        CHECK_OK(hn_model_predict(b, x, 64, pg, &err), &err);
+        int bad = 0;
+        for (int i = 0; i < 64; i++)
+            bad += fabsf(pc[i] - pg[i]) > 1e-4f * (1.0f + fabsf(pc[i]));
+        CHECK_MSG(bad == 0, "%s: %d of 64 predictions differ between the CPU and the GPU (first %g / %g)", what, bad,
+                  pc[0], pg[0]);
+    }
+    hn_model_free(b);
+    double loss[2][2] = {{0, 0}, {0, 0}};
+    for (int d = 0; d < 2 && a; d++) {
+        hn_model *m = NULL;
+        CHECK_OK(hn_model_new(&m, &s, &err), &err);
+        if (!m)
+            break;
+        hn_train_config c = hn_train_config_default();
+        c.epochs = 2;
+        c.batch_size = 64;
+        c.optim.lr = 0.01; /* the loss moves well beyond rounding in 24 steps */
+        c.device = d ? HN_DEVICE_CUDA : HN_DEVICE_CPU;
+        hn_dataset tr = {DEEP_N - DEEP_VAL, width, 1, x, y, NULL, 0};
+        hn_dataset va = {DEEP_VAL, width, 1, x + (DEEP_N - DEEP_VAL) * width, y + DEEP_N - DEEP_VAL, NULL, 0};
+        hn_train_result r;
+        CHECK_OK(hn_train(m, &c, &tr, &va, &r, &err), &err);
+        if (!err.status) {
+            for (int e = 0; e < 2 && e < r.epochs_run; e++)
+                loss[d][e] = r.history[e].train_loss;
+            hn_train_result_free(&r);
+        }
+        hn_model_free(m);
+    }
+    fprintf(stderr, "  %s: training loss per epoch, CPU %.6f %.6f, GPU %.6f %.6f\n", what, loss[0][0], loss[0][1],
+            loss[1][0], loss[1][1]);
+    for (int e = 0; e < 2; e++)
+        CHECK_MSG(loss[0][e] > 0 && fabs(loss[1][e] - loss[0][e]) <= 1e-4 * loss[0][e],
+                  "%s: epoch %d loss %.6f on the GPU, %.6f on the CPU", what, e + 1, loss[1][e], loss[0][e]);
+    hn_model_free(a);
+    free(x);
+    free(y);
+}
+
+TEST(gpu_deep_layers_match_cpu)
+{
+    hn_error err = {0};
+    if (hn_device_check(HN_DEVICE_CUDA, NULL, 0, &err))
+        SKIP("%s", err.msg);
+    deep_matches_cpu("CNN", DEEP_CNN, (int)(sizeof DEEP_CNN / sizeof DEEP_CNN[0]), 16, 0);
+    deep_matches_cpu("LSTM + GRU", DEEP_RNN, (int)(sizeof DEEP_RNN / sizeof DEEP_RNN[0]), DEEP_SEQ_IN, DEEP_T);
+}
+
 TEST(gpu_multiclass_regression_checkpoint)
 {
     hn_error err = {0};
@@ -606,5 +716,6 @@ int main(void)
     RUN(gpu_resident_rows_equal_host_batches);
     RUN(gpu_progress_in_blocks);
     RUN(gpu_multiclass_regression_checkpoint);
+    RUN(gpu_deep_layers_match_cpu);
     return TEST_SUMMARY();
 }

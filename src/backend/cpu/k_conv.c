@@ -11,14 +11,10 @@
 #include <string.h>
 
 #include "backend/cpu/cpu.h"
-
-/* The image (c, h, w) seen through a kernel: grid (oh, ow) of positions. */
-typedef struct {
-    int64_t c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw;
-} geom;
+#include "core/deep_math.h"
 
 // img (c, h, w) -> rows (oh·ow, c·kh·kw)
-static void im2row(const float *img, float *rows, const geom *q)
+static void im2row(const float *img, float *rows, const hn_conv_geom *q)
 {
     int64_t k = q->c * q->kh * q->kw;
     for (int64_t oy = 0; oy < q->oh; oy++)
@@ -45,7 +41,7 @@ static void im2row(const float *img, float *rows, const geom *q)
 }
 
 // rows (oh·ow, c·kh·kw) -> img (c, h, w), accumulated
-static void row2im(const float *rows, float *img, const geom *q)
+static void row2im(const float *rows, float *img, const hn_conv_geom *q)
 {
     int64_t k = q->c * q->kh * q->kw;
     for (int64_t oy = 0; oy < q->oh; oy++)
@@ -88,7 +84,7 @@ static void valid_range(int64_t n, int64_t out, int64_t s, int64_t off, int64_t 
 }
 
 // img (c, h, w) -> col (c·kh·kw, oh·ow): one row per kernel tap, long runs along ow
-static void im2col(const float *img, float *col, const geom *q)
+static void im2col(const float *img, float *col, const hn_conv_geom *q)
 {
     for (int64_t ci = 0; ci < q->c; ci++)
         for (int64_t i = 0; i < q->kh; i++)
@@ -118,7 +114,7 @@ static void im2col(const float *img, float *col, const geom *q)
 }
 
 // col (c·kh·kw, oh·ow) -> img (c, h, w), accumulated
-static void col2im(const float *col, float *img, const geom *q)
+static void col2im(const float *col, float *img, const hn_conv_geom *q)
 {
     for (int64_t ci = 0; ci < q->c; ci++)
         for (int64_t i = 0; i < q->kh; i++)
@@ -134,18 +130,6 @@ static void col2im(const float *col, float *img, const geom *q)
                         d[ox * q->sw] += s[ox];
                 }
             }
-}
-
-static int64_t sp_h(const hn_tensor *t) { return t->ndim == 4 ? t->shape[2] : 1; }
-static int64_t sp_w(const hn_tensor *t) { return t->shape[t->ndim - 1]; }
-
-/* Geometry of a convolution: the image is x, the grid is y. */
-static geom conv_geom(const hn_tensor *y)
-{
-    const hn_tensor *x = y->src[0], *w = y->src[1];
-    geom q = {x->shape[1], sp_h(x), sp_w(x), sp_h(y), sp_w(y), sp_h(w), sp_w(w),
-              y->ip[0],    y->ip[1], y->ip[2], y->ip[3], y->ip[4], y->ip[5]};
-    return q;
 }
 
 // rows (B·P, C) <- in (B, C, P)
@@ -185,7 +169,7 @@ hn_status hn_cpu_conv_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
     (void)g;
     (void)err;
     const hn_tensor *x = y->src[0];
-    geom q = conv_geom(y);
+    hn_conv_geom q = hn_conv_geom_of(y);
     int64_t b = x->shape[0], cout = y->shape[1], p = q.oh * q.ow, k = q.c * q.kh * q.kw;
     int64_t xs = q.c * q.h * q.w;
     float *col = y->aux;
@@ -211,7 +195,7 @@ hn_status hn_cpu_conv_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
 {
     (void)g;
     const hn_tensor *x = y->src[0];
-    geom q = conv_geom(y);
+    hn_conv_geom q = hn_conv_geom_of(y);
     int64_t b = x->shape[0], cout = y->shape[1], p = q.oh * q.ow, k = q.c * q.kh * q.kw;
     int64_t xs = q.c * q.h * q.w;
     float *col = y->aux, *dcol = col + b * k * p;
@@ -236,22 +220,13 @@ hn_status hn_cpu_conv_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
     return HN_OK;
 }
 
-/* Geometry of a transposed convolution: the image is y, the grid is x. */
-static geom convt_geom(const hn_tensor *y)
-{
-    const hn_tensor *x = y->src[0], *w = y->src[1];
-    geom q = {y->shape[1], y->shape[2], y->shape[3], x->shape[2], x->shape[3], w->shape[2], w->shape[3],
-              y->ip[0],    y->ip[1],    y->ip[2],    y->ip[3],    y->ip[4],    y->ip[5]};
-    return q;
-}
-
 // x (B, Cin, H, W), w (Cin, Cout·kh·kw) -> y (B, Cout, Ho, Wo)
 hn_status hn_cpu_conv_transpose_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
 {
     (void)g;
     (void)err;
     const hn_tensor *x = y->src[0];
-    geom q = convt_geom(y);
+    hn_conv_geom q = hn_convt_geom_of(y);
     int64_t b = x->shape[0], cin = x->shape[1], p = q.oh * q.ow, k = q.c * q.kh * q.kw;
     int64_t ys = q.c * q.h * q.w;
     float *xr = y->aux, *col = xr + b * p * cin;
@@ -276,7 +251,7 @@ hn_status hn_cpu_conv_transpose_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
     (void)g;
     (void)err;
     const hn_tensor *x = y->src[0];
-    geom q = convt_geom(y);
+    hn_conv_geom q = hn_convt_geom_of(y);
     int64_t b = x->shape[0], cin = x->shape[1], p = q.oh * q.ow, k = q.c * q.kh * q.kw;
     int64_t ys = q.c * q.h * q.w;
     float *xr = y->aux, *dcol = xr + b * p * cin, *dxr = dcol + b * p * k;

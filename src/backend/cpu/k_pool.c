@@ -3,22 +3,7 @@
 #include <math.h>
 
 #include "backend/cpu/cpu.h"
-
-typedef struct {
-    int64_t planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw;
-} pool_dims;
-
-static pool_dims dims(const hn_tensor *y)
-{
-    const hn_tensor *x = y->src[0];
-    pool_dims d = {x->shape[0] * x->shape[1],
-                   x->ndim == 4 ? x->shape[2] : 1,
-                   x->shape[x->ndim - 1],
-                   y->ndim == 4 ? y->shape[2] : 1,
-                   y->shape[y->ndim - 1],
-                   y->ip[0], y->ip[1], y->ip[2], y->ip[3], y->ip[4], y->ip[5]};
-    return d;
-}
+#include "core/deep_math.h"
 
 /* aux holds, per output, the index of its maximum within the plane (exact
  * in float up to 2^24 positions per plane). */
@@ -50,7 +35,7 @@ static void maxpool_2x2(const float *xp, float *yp, float *ap, int64_t w, int64_
 hn_status hn_cpu_maxpool_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
 {
     (void)g;
-    pool_dims d = dims(y);
+    hn_pool_dims d = hn_pool_dims_of(y);
     if (d.h * d.w > (1 << 24))
         return hn_error_set(err, HN_ERR_SHAPE, "maxpool: %lld positions per plane, at most 2^24",
                             (long long)(d.h * d.w));
@@ -89,25 +74,8 @@ hn_status hn_cpu_maxpool_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
         const float *xp = x + pl * d.h * d.w;
         for (int64_t oy = 0; oy < d.oh; oy++)
             for (int64_t ox = 0; ox < d.ow; ox++) {
-                float best = -INFINITY;
-                int64_t arg = -1;
-                for (int64_t i = 0; i < d.kh; i++) {
-                    int64_t iy = oy * d.sh - d.ph + i;
-                    if (iy < 0 || iy >= d.h)
-                        continue;
-                    for (int64_t j = 0; j < d.kw; j++) {
-                        int64_t ix = ox * d.sw - d.pw + j;
-                        if (ix < 0 || ix >= d.w)
-                            continue;
-                        float v = xp[iy * d.w + ix];
-                        if (v > best || arg < 0) {
-                            best = v;
-                            arg = iy * d.w + ix;
-                        }
-                    }
-                }
-                int64_t o = (pl * d.oh + oy) * d.ow + ox;
-                y->data[o] = best;
+                int64_t arg, o = (pl * d.oh + oy) * d.ow + ox;
+                y->data[o] = hn_maxpool_window(xp, &d, oy, ox, &arg);
                 y->aux[o] = (float)arg;
             }
     }
@@ -118,7 +86,7 @@ hn_status hn_cpu_maxpool_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
 {
     (void)g;
     (void)err;
-    pool_dims d = dims(y);
+    hn_pool_dims d = hn_pool_dims_of(y);
     float *gx = hn_src_grad(y, 0);
     if (!gx)
         return HN_OK;
@@ -134,7 +102,7 @@ hn_status hn_cpu_maxpool_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
  * spreads dy/(kh·kw) over the window instead. */
 static void avg_walk(hn_tensor *y, int backward)
 {
-    pool_dims d = dims(y);
+    hn_pool_dims d = hn_pool_dims_of(y);
     const float *x = y->src[0]->data;
     float *gx = backward ? hn_src_grad(y, 0) : NULL;
     if (backward && !gx)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend/cpu/cpu.h"
+#include "core/deep_math.h"
 
 /* gcc needs the hint to vectorise the gate loops; clang vectorises them on its
  * own and, at the sanitizer build's -O1, would fail (and warn about) the hint. */
@@ -148,22 +149,8 @@ hn_status hn_cpu_lstm_cell_bwd(hn_graph *gr, hn_tensor *y, hn_error *err)
             lstm_row_bwd(a, tc + n * h, dy, cp + n * h, ggx + n * 4 * h, ggh + n * 4 * h, gcp + n * h, h);
             continue;
         }
-        for (int64_t j = 0; j < h; j++) {
-            float i = a[j], f = a[h + j], g = a[2 * h + j], o = a[3 * h + j], t = tc[n * h + j];
-            float dh = dy[j], dc = dy[h + j] + dh * o * (1.0f - t * t);
-            float c_prev = cp ? cp[n * h + j] : 0.0f;
-            float d[4] = {dc * g * i * (1.0f - i), dc * c_prev * f * (1.0f - f), dc * i * (1.0f - g * g),
-                          dh * t * o * (1.0f - o)};
-            for (int k = 0; k < 4; k++) {
-                int64_t at = n * 4 * h + k * h + j;
-                if (ggx)
-                    ggx[at] += d[k];
-                if (ggh)
-                    ggh[at] += d[k];
-            }
-            if (gcp)
-                gcp[n * h + j] += dc * f;
-        }
+        for (int64_t j = 0; j < h; j++)
+            hn_lstm_unit_bwd(act, tc, y->grad, cp, ggx, ggh, gcp, n, j, h);
     }
     return HN_OK;
 }
@@ -210,20 +197,17 @@ hn_status hn_cpu_gru_cell_bwd(hn_graph *gr, hn_tensor *y, hn_error *err)
         const float *a = y->aux + n * 3 * h, *ph = bcast ? gh : gh + n * 3 * h;
         float *dgh = ggh ? (bcast ? ggh : ggh + n * 3 * h) : NULL, *dgx = ggx ? ggx + n * 3 * h : NULL;
         for (int64_t j = 0; j < h; j++) {
-            float r = a[j], z = a[h + j], nn = a[2 * h + j], dh = y->grad[n * h + j];
-            float hprev = hp ? hp[n * h + j] : 0.0f;
-            float dpn = dh * (1.0f - z) * (1.0f - nn * nn);
-            float dpz = dh * (hprev - nn) * z * (1.0f - z);
-            float dpr = dpn * ph[2 * h + j] * r * (1.0f - r);
+            float r = a[j], z = a[h + j], dh = y->grad[n * h + j], d[3];
+            hn_gru_unit_bwd(r, z, a[2 * h + j], dh, hp ? hp[n * h + j] : 0.0f, ph[2 * h + j], d);
             if (dgx) {
-                dgx[j] += dpr;
-                dgx[h + j] += dpz;
-                dgx[2 * h + j] += dpn;
+                dgx[j] += d[0];
+                dgx[h + j] += d[1];
+                dgx[2 * h + j] += d[2];
             }
             if (dgh) {
-                dgh[j] += dpr;
-                dgh[h + j] += dpz;
-                dgh[2 * h + j] += dpn * r;
+                dgh[j] += d[0];
+                dgh[h + j] += d[1];
+                dgh[2 * h + j] += d[2] * r;
             }
             if (ghp)
                 ghp[n * h + j] += dh * z;

@@ -76,7 +76,9 @@ hn_status hn_cuda_launched(const char *what, hn_error *err);
     X(SIGMOID, sigmoid) X(TANH, tanh) X(ATAN, atan) X(RELU, relu) X(PRELU, prelu) X(ELU, elu)               \
     X(SOFTPLUS, softplus) X(SOFTMAX, softmax) X(LOG_SOFTMAX, log_softmax) X(DROPOUT, dropout)               \
     X(BATCHNORM, batchnorm) X(LOSS_MSE, loss_mse) X(LOSS_BCE_LOGITS, loss_bce_logits) X(LOSS_BCE, loss_bce) \
-    X(LOSS_CE, loss_ce) X(LOSS_NLL, loss_nll) X(LOSS_KL_GAUSS, loss_kl_gauss)
+    X(LOSS_CE, loss_ce) X(LOSS_NLL, loss_nll) X(LOSS_KL_GAUSS, loss_kl_gauss) X(CONV, conv)                 \
+    X(CONV_TRANSPOSE, conv_transpose) X(MAXPOOL, maxpool) X(AVGPOOL, avgpool)                               \
+    X(GLOBAL_AVGPOOL, global_avgpool) X(LSTM_CELL, lstm_cell) X(GRU_CELL, gru_cell)
 
 #define HN_X_CUDA_DECL(ID, id)                                                \
     hn_status hn_cuda_##id##_fwd(hn_graph *g, hn_tensor *y, hn_error *err); \
