@@ -3,8 +3,13 @@
  * bench/deep_bench_torch.py (same shapes, same thread count). Built by CMake
  * as build/bench/deep_bench; bench/workload_deep.sh runs both in the suite.
  *
- *   deep_bench [cnn|lstm|all] [iterations] [--batch B] [--calls C] [--threads T] [--blas-threads U] [--json]
+ *   deep_bench [cnn|lstm|all] [iterations] [--batch B] [--calls C] [--threads T] [--blas-threads U]
+ *              [--device cpu|cuda] [--json]
  *
+ * --device cuda: the graphs, the optimiser and the data on the GPU (the
+ * steps run eagerly, as PyTorch's peer with --device cuda does; the clock
+ * stops after waiting for the device; one image's inference includes reading
+ * its logit back).
  * --calls: single-image inference calls timed (default 200).
  * Without --threads the thread counts come from the environment
  * (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS). --json prints one JSON line per
@@ -17,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hepnn/device.h"
 #include "hepnn/layers_deep.h"
 #include "hepnn/optim.h"
 #include "hepnn/threads.h"
@@ -24,6 +30,7 @@
 typedef struct {
     int iters, json, threads, blas_threads, calls;
     int64_t batch;
+    hn_device dev;
 } bench_opts;
 
 static double now(void)
@@ -44,8 +51,23 @@ static double cpu(void)
 
 static double cpu_per_step; /* set by train_time */
 
+static void die(const char *what, const hn_error *err)
+{
+    fprintf(stderr, "deep_bench: %s: %s\n", what, err->msg);
+    exit(1);
+}
+
 static hn_optim *adam(hn_graph *g)
 {
+    if (hn_graph_device(g) != HN_DEVICE_CPU) {
+        hn_optim_config c = hn_optim_config_default(HN_OPTIM_ADAM);
+        c.lr = 1e-3;
+        hn_optim *o = NULL;
+        hn_error err = {0};
+        if (hn_optim_new_graph(&o, &c, g, &err))
+            die("optimiser on the device", &err);
+        return o;
+    }
     int n = hn_graph_num_params(g);
     hn_param_view v[64];
     for (int i = 0; i < n && i < 64; i++) {
@@ -62,9 +84,16 @@ static hn_optim *adam(hn_graph *g)
 
 static void fill(hn_tensor *t, hn_rng *r, int binary)
 {
-    float *v = hn_tensor_data(t);
-    for (int64_t i = 0; i < hn_tensor_numel(t); i++)
+    int64_t n = hn_tensor_numel(t);
+    float *v = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
+    hn_error err = {0};
+    if (!v)
+        exit(1);
+    for (int64_t i = 0; i < n; i++)
         v[i] = binary ? (float)(hn_rng_uniform(r) < 0.5) : (float)hn_rng_uniform(r);
+    if (hn_tensor_set(t, v, n, &err)) /* host or device memory */
+        die("filling the inputs", &err);
+    free(v);
 }
 
 /* Times `iters` training steps (after 2 warm-up steps); returns seconds per step. */
@@ -76,14 +105,14 @@ static double train_time(hn_graph *g, hn_tensor *loss, int iters)
     for (int i = 0; i < iters + 2; i++) {
         if (i == 2)
             t0 = now(), c0 = cpu();
-        if (hn_graph_forward(g, &err)) {
-            fprintf(stderr, "%s\n", err.msg);
-            exit(1);
-        }
+        if (hn_graph_forward(g, &err))
+            die("forward", &err);
         hn_graph_zero_grad(g);
-        hn_graph_backward(g, loss, &err);
-        hn_optim_step(o, &err);
+        if (hn_graph_backward(g, loss, &err) || hn_optim_step(o, &err))
+            die("backward and step", &err);
     }
+    if (hn_graph_sync(g, &err)) /* a device's queued steps */
+        die("waiting for the device", &err);
     double dt = (now() - t0) / iters;
     cpu_per_step = (cpu() - c0) / iters;
     hn_optim_free(o);
@@ -113,7 +142,8 @@ static void bench_cnn(const bench_opts *o)
     hn_error err = {0};
     hn_rng r;
     hn_rng_seed(&r, 1);
-    hn_graph_new(&g, 1, &err);
+    if (hn_graph_new_on(&g, o->dev, 1, &err))
+        die("cnn graph", &err);
     hn_tensor *x = hn_input(g, "x", 4, (int64_t[]){HN_BATCH, 1, 40, 40});
     hn_tensor *t = hn_input(g, "t", 2, (int64_t[]){HN_BATCH, 1});
     hn_tensor *h = hn_relu(g, hn_conv2d_layer(g, x, 32, 3, 3, 1, 0, 1, HN_INIT_HE_UNIFORM, &r, "c1"));
@@ -140,12 +170,15 @@ static void bench_cnn(const bench_opts *o)
     hn_graph_set_training(g, 0);
     hn_graph_set_batch(g, 1, &err);
     fill(x, &r, 0);
-    int n = o->calls;
-    for (int i = 0; i < 10; i++)
-        hn_graph_forward_to(g, z, &err);
-    double t0 = now(), c0 = cpu();
-    for (int i = 0; i < n; i++)
-        hn_graph_forward_to(g, z, &err);
+    int n = o->calls, dev = o->dev != HN_DEVICE_CPU;
+    float logit;
+    double t0 = 0.0, c0 = 0.0;
+    for (int i = 0; i < 10 + n; i++) {
+        if (i == 10)
+            t0 = now(), c0 = cpu();
+        if (hn_graph_forward_to(g, z, &err) || (dev && hn_tensor_get(z, &logit, 1, &err)))
+            die("cnn inference", &err);
+    }
     double us = 1e6 * (now() - t0) / n, cpu_us = 1e6 * (cpu() - c0) / n;
     if (o->json)
         printf("{\"bench\":\"hepnn_deep_infer1\",\"net\":\"cnn\",\"threads\":%d,\"blas_threads\":%d,\"omp_wait\":\"%s\","
@@ -164,7 +197,8 @@ static void bench_lstm(const bench_opts *o)
     hn_error err = {0};
     hn_rng r;
     hn_rng_seed(&r, 2);
-    hn_graph_new(&g, 1, &err);
+    if (hn_graph_new_on(&g, o->dev, 1, &err))
+        die("lstm graph", &err);
     hn_tensor *x = hn_input(g, "x", 3, (int64_t[]){HN_BATCH, 50, 16});
     hn_tensor *t = hn_input(g, "t", 2, (int64_t[]){HN_BATCH, 1});
     hn_rnn_opts ro = hn_rnn_opts_default(HN_RNN_LSTM, 128);
@@ -210,6 +244,13 @@ int main(int argc, char **argv)
                 o.calls = atoi(v);
             else if (!strcmp(a, "--blas-threads"))
                 o.blas_threads = atoi(v);
+            else if (!strcmp(a, "--device")) {
+                if (strcmp(v, "cpu") && strcmp(v, "cuda")) {
+                    fprintf(stderr, "deep_bench: --device takes cpu or cuda, not %s\n", v);
+                    return 2;
+                }
+                o.dev = strcmp(v, "cuda") ? HN_DEVICE_CPU : HN_DEVICE_CUDA;
+            }
             else {
                 fprintf(stderr, "deep_bench: unknown option %s\n", a);
                 return 2;
@@ -224,7 +265,8 @@ int main(int argc, char **argv)
         return 2;
     }
     if (strcmp(what, "cnn") && strcmp(what, "lstm") && strcmp(what, "all")) {
-        fprintf(stderr, "usage: deep_bench [cnn|lstm|all] [iterations] [--batch B] [--calls C] [--threads T] [--blas-threads U] [--json]\n");
+        fprintf(stderr, "usage: deep_bench [cnn|lstm|all] [iterations] [--batch B] [--calls C] [--threads T] [--blas-threads U] "
+                        "[--device cpu|cuda] [--json]\n");
         return 2;
     }
     if (o.threads > 0 || o.blas_threads > 0)

@@ -2,11 +2,13 @@
 """The PyTorch (CPU) peer of bench/deep_bench.c: the same CNN and LSTM, shapes,
 batch, loss and optimiser. Usage (same thread count as the C run):
     OMP_NUM_THREADS=1 /usr/bin/python3 bench/deep_bench_torch.py [cnn|lstm|all] [iterations]
-        [--batch B] [--calls C] [--threads T --blas-threads U | --defaults] [--json]
+        [--batch B] [--calls C] [--threads T --blas-threads U | --defaults] [--device cpu|cuda] [--json]
 Without --threads or --defaults, torch.set_num_threads($OMP_NUM_THREADS, default 1). --threads T
 --blas-threads U set OMP_NUM_THREADS and OPENBLAS_NUM_THREADS before torch is imported and call
 torch.set_num_threads(T), as bench/peer_torch.py does; --defaults leaves the environment and torch
-alone. --json prints one JSON line per measurement (bench/run.sh's format)."""
+alone. --device cuda: model and data on the GPU (eager; the clock stops after torch.cuda.synchronize(),
+one image's inference includes reading its logit back), the peer of deep_bench --device cuda. --json
+prints one JSON line per measurement (bench/run.sh's format)."""
 import argparse
 import json
 import os
@@ -20,6 +22,7 @@ ap.add_argument("--calls", type=int, default=200, help="single-image inference c
 ap.add_argument("--threads", type=int, default=0)
 ap.add_argument("--blas-threads", type=int, default=0)
 ap.add_argument("--defaults", action="store_true")
+ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
 ap.add_argument("--json", action="store_true")
 a = ap.parse_args()
 if a.threads > 0:
@@ -34,15 +37,22 @@ if not a.defaults:
 config = "defaults" if a.defaults else "t%d_blas%s" % (torch.get_num_threads(),
                                                         os.environ.get("OPENBLAS_NUM_THREADS", "?"))
 what, iters, B = a.what, a.iters, a.batch
+dev = torch.device(a.device)
 torch.manual_seed(1)
+
+
+def sync():
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
 
 
 def emit(**kw):
     print(json.dumps(dict({"framework": "pytorch", "version": torch.__version__, "config": config,
-                           "torch_threads": torch.get_num_threads()}, **kw)), flush=True)
+                           "torch_threads": torch.get_num_threads(), "device": a.device}, **kw)), flush=True)
 
 
 def train_time(model, x, t):
+    model, x, t = model.to(dev), x.to(dev), t.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     lossf = nn.BCEWithLogitsLoss()
     for i in range(iters + 2):
@@ -52,6 +62,7 @@ def train_time(model, x, t):
         loss = lossf(model(x), t)
         loss.backward()
         opt.step()
+    sync()
     return (time.perf_counter() - t0) / iters, (time.process_time() - c0) / iters
 
 
@@ -68,14 +79,14 @@ if what in ("cnn", "all"):
         print("cnn train: %.1f ms/step wall, %.1f ms/step CPU, %.0f images/s (batch %d)"
               % (1e3 * dt, 1e3 * ct, B / dt, B))
     cnn.eval()
-    x1 = torch.rand(1, 1, 40, 40)
+    x1 = torch.rand(1, 1, 40, 40, device=dev)
     with torch.no_grad():
         for _ in range(10):
-            cnn(x1)
+            cnn(x1).cpu()
         n = a.calls
         t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(n):
-            cnn(x1)
+            cnn(x1).cpu()
     us, cpu_us = 1e6 * (time.perf_counter() - t0) / n, 1e6 * (time.process_time() - c0) / n
     if a.json:
         emit(bench="torch_deep_infer1", net="cnn", calls=n, us_per_image=round(us, 2),

@@ -6,7 +6,8 @@
 # $OUT (default ./gpu-out): summary.txt first, then the logs. About 4 to 6
 # minutes; each stage has its own time limit so the whole stays under 8.
 # Stages, most important first: build; the CUDA tests and the compiled
-# inference test; the GPU benchmark beside PyTorch; the demo trained on the
+# inference test; the GPU benchmarks beside PyTorch (the MLP; the CNN and
+# LSTM of bench/deep_bench.c); the demo trained on the
 # CPU and on the GPU (test AUC within 0.002, tools/gpu_demo_auc.sh); the rest
 # of the suite. SECS sets the benchmark's seconds per figure (default 1.5).
 #   OUT=/some/dir bash tools/gpu_check.sh
@@ -54,6 +55,15 @@ if python3 -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1
   say "-- pytorch eager, same GPU (rc $?)"; tee -a "$S" <"$OUT/bench_torch.txt"
 else
   say "-- pytorch: not available with CUDA on this machine; hepnn figures only"
+fi
+if [ -x "$B/bench/deep_bench" ]; then
+  timeout 90 "$B/bench/deep_bench" all 20 --device cuda --calls 200 >"$OUT/deep_hepnn.txt" 2>&1
+  say "-- hepnn CNN and LSTM training (batch 256, eager) and CNN single-image inference on the GPU (rc $?)"
+  tee -a "$S" <"$OUT/deep_hepnn.txt"
+fi
+if python3 -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)" >/dev/null 2>&1; then
+  timeout 90 python3 bench/deep_bench_torch.py all 20 --device cuda --defaults --calls 200 >"$OUT/deep_torch.txt" 2>&1
+  say "-- pytorch eager, the same CNN and LSTM on the GPU (rc $?)"; tee -a "$S" <"$OUT/deep_torch.txt"
 fi
 say "after the benchmark: $(elapsed) s"
 timeout 200 bash tools/gpu_demo_auc.sh "$B/hepnn" "$OUT/demo" >"$OUT/demo_auc.txt" 2>&1
