@@ -1,5 +1,6 @@
 /* Internal: the geometry of the convolution and pooling ops and the
- * per-unit arithmetic of max pooling and of the recurrent cells' backward,
+ * per-unit arithmetic of max pooling and of the recurrent cells (gate
+ * functions, backward),
  * written once for the CPU backend and the CUDA kernels (nvcc compiles this
  * header too; HN_HD makes the functions callable on both sides), so both
  * read a window and differentiate a cell the same way. */
@@ -7,6 +8,7 @@
 #define HN_CORE_DEEP_MATH_H
 
 #include <math.h>
+#include <stdint.h>
 
 #include "core/act_math.h"
 #include "core/graph_impl.h"
@@ -77,6 +79,47 @@ static inline HN_HD float hn_maxpool_window(const float *xp, const hn_pool_dims 
         }
     }
     return best;
+}
+
+/* exp for the recurrent cells' gates, written so the compiler can vectorise
+ * the CPU's loops that call it (libm's expf and tanhf are scalar calls and
+ * took half the time of an LSTM step), and used by the CUDA kernels too so
+ * both sides compute the same function: x = n·ln 2 + r with |r| <= ln2/2,
+ * exp(r) by its Taylor series to r^7 (truncation below 1e-8 relative, under
+ * float rounding), times 2^n built in the exponent bits. Inputs are clamped
+ * to [−87, 88], where 2^n stays a normal float; exp(−87) ≈ 1.6e-38 is zero
+ * for every use here. */
+static inline HN_HD float hn_exp_gate(float x)
+{
+    x = x < -87.0f ? -87.0f : x; /* ternaries, not fminf/fmaxf: those only vectorise with finite-math */
+    x = x > 88.0f ? 88.0f : x;
+    /* round to nearest by adding and removing 1.5·2^23 (no branch, no floorf) */
+    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693145752f - n * 1.42860677e-6f; /* ln 2 split in two for an exact n·ln2_hi */
+    float p = 1.0f / 5040.0f;
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    union {
+        int32_t i;
+        float f;
+    } scale;
+    scale.i = ((int32_t)n + 127) << 23;
+    return p * scale.f;
+}
+
+static inline HN_HD float hn_sigm_gate(float v) { return 1.0f / (1.0f + hn_exp_gate(-v)); }
+
+/* tanh from one exp of −2|x|: (1 − e)/(1 + e) with the sign of x; absolute
+ * error of a few 1e-8 near 0, where the difference cancels. */
+static inline HN_HD float hn_tanh_gate(float v)
+{
+    float e = hn_exp_gate(-2.0f * fabsf(v)), t = (1.0f - e) / (1.0f + e);
+    return copysignf(t, v);
 }
 
 /* One LSTM unit's backward, example n, unit j of h: gates act (B, 4H) after

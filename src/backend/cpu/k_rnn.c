@@ -17,42 +17,8 @@
 #define HN_SIMD _Pragma("omp simd")
 #endif
 
-/* exp for the gates, written so the compiler can vectorise the loops that
- * call it (libm's expf and tanhf are scalar calls and took half the time of an
- * LSTM step): x = n·ln 2 + r with |r| <= ln2/2, exp(r) by its Taylor series to
- * r^7 (truncation below 1e-8 relative, under float rounding), times 2^n built
- * in the exponent bits. Inputs are clamped to [−87, 88], where 2^n stays a
- * normal float; exp(−87) ≈ 1.6e-38 is zero for every use here. */
-static inline float exp_gate(float x)
-{
-    x = x < -87.0f ? -87.0f : x; /* ternaries, not fminf/fmaxf: those only vectorise with finite-math */
-    x = x > 88.0f ? 88.0f : x;
-    /* round to nearest by adding and removing 1.5·2^23 (no branch, no floorf) */
-    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
-    float r = x - n * 0.693145752f - n * 1.42860677e-6f; /* ln 2 split in two for an exact n·ln2_hi */
-    float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    union {
-        int32_t i;
-        float f;
-    } scale = {.i = ((int32_t)n + 127) << 23};
-    return p * scale.f;
-}
-
-static inline float sigm(float v) { return 1.0f / (1.0f + exp_gate(-v)); }
-/* tanh from one exp of −2|x|: (1 − e)/(1 + e) with the sign of x; absolute
- * error of a few 1e-8 near 0, where the difference cancels. */
-static inline float tanh_gate(float v)
-{
-    float e = exp_gate(-2.0f * fabsf(v)), t = (1.0f - e) / (1.0f + e);
-    return copysignf(t, v);
-}
+/* The gates' sigmoid and tanh (hn_sigm_gate, hn_tanh_gate) are in
+ * core/deep_math.h, shared with the CUDA kernels. */
 
 /* gx (B, 4H), gh (B, 4H), c_prev (B, H) -> y (B, 2H) = [h, c];
  * aux: i, f, g, o (B, 4H) after activation, then tanh(c) (B, H).
@@ -69,13 +35,13 @@ HN_SIMD
     }
 HN_SIMD
     for (int64_t j = 0; j < 2 * h; j++) /* i, f */
-        a[j] = sigm(a[j]);
+        a[j] = hn_sigm_gate(a[j]);
 HN_SIMD
     for (int64_t j = 2 * h; j < 3 * h; j++) /* g */
-        a[j] = tanh_gate(a[j]);
+        a[j] = hn_tanh_gate(a[j]);
 HN_SIMD
     for (int64_t j = 3 * h; j < 4 * h; j++) /* o */
-        a[j] = sigm(a[j]);
+        a[j] = hn_sigm_gate(a[j]);
     if (cp) {
 HN_SIMD
         for (int64_t j = 0; j < h; j++)
@@ -87,7 +53,7 @@ HN_SIMD
     }
 HN_SIMD
     for (int64_t j = 0; j < h; j++) {
-        float t = tanh_gate(yn[h + j]);
+        float t = hn_tanh_gate(yn[h + j]);
         tc[j] = t;
         yn[j] = a[3 * h + j] * t;
     }
@@ -170,8 +136,8 @@ hn_status hn_cpu_gru_cell_fwd(hn_graph *gr, hn_tensor *y, hn_error *err)
         const float *px = gx + n * 3 * h, *ph = bcast ? gh : gh + n * 3 * h;
         float *a = y->aux + n * 3 * h;
         for (int64_t j = 0; j < h; j++) {
-            float r = sigm(px[j] + ph[j]), z = sigm(px[h + j] + ph[h + j]);
-            float nn = tanh_gate(px[2 * h + j] + r * ph[2 * h + j]);
+            float r = hn_sigm_gate(px[j] + ph[j]), z = hn_sigm_gate(px[h + j] + ph[h + j]);
+            float nn = hn_tanh_gate(px[2 * h + j] + r * ph[2 * h + j]);
             a[j] = r;
             a[h + j] = z;
             a[2 * h + j] = nn;

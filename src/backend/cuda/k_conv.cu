@@ -7,7 +7,8 @@
 // images' products in batch order (one product per image, accumulating: the
 // CPU's order); dcol_n = Wᵀ · dy_n is one strided batched product, gathered
 // back into the image per input position (each position sums its taps in the
-// CPU's order; no two threads write one value).
+// CPU's order; no two threads write one value); the bias gradient sums as the
+// CPU does.
 // Transposed convolution: rows = X (B·H·W, Cin) · W for the whole batch,
 // gathered into the image per output position; backward runs the CPU's
 // im2row and two products.
@@ -112,14 +113,21 @@ __global__ static void k_add_bias(float *y, const float *bias, int64_t c, int64_
     y[e] += bias[(e / p) % c];
 }
 
-// db (C) += Σ over batch and positions of dy (B, C, P): one block per channel, in double.
+// db (C) += Σ over batch and positions of dy (B, C, P), as the CPU sums it:
+// each plane in float, in order (one thread per plane), the planes in double
+// (one block per channel, a fixed tree).
 __global__ static void k_bias_grad(const float *dy, float *db, int64_t b, int64_t c, int64_t p)
 {
     __shared__ double sh[HN_CUDA_THREADS];
-    const int64_t ch = blockIdx.x, m = b * p;
+    const int64_t ch = blockIdx.x;
     double s = 0.0;
-    for (int64_t r = threadIdx.x; r < m; r += blockDim.x)
-        s += dy[((r / p) * c + ch) * p + r % p];
+    for (int64_t n = threadIdx.x; n < b; n += blockDim.x) {
+        const float *d = dy + (n * c + ch) * p;
+        float sp = 0.0f;
+        for (int64_t i = 0; i < p; i++)
+            sp += d[i];
+        s += sp;
+    }
     s = hn_block_sum(s, sh);
     if (threadIdx.x == 0)
         db[ch] += (float)s;
@@ -177,16 +185,19 @@ extern "C" hn_status hn_cuda_conv_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
     int64_t b = x->shape[0], cout = y->shape[1], p = q.oh * q.ow, k = q.c * q.kh * q.kw;
     if (b * cout * p == 0)
         return HN_OK;
-    if (k == 0)
-        return hn_cuda_check(cudaMemsetAsync(y->data, 0, sizeof(float) * (size_t)(b * cout * p), stream_of(g)),
-                             "conv forward", err);
-    float *col = y->aux;
-    k_im2col<<<hn_blocks(b * k * p), HN_CUDA_THREADS, 0, stream_of(g)>>>(x->data, col, q, b);
-    hn_status st = HN_LAUNCH_CHECK("conv forward (im2col)");
-    // y_n (Cout, P) = W (Cout, K) · col_n (K, P)
-    if (!st)
-        st = gemm_rm(g, 0, 0, cout, p, k, y->src[1]->data, k, 0, col, p, k * p, 0.0f, y->data, p, cout * p, b,
-                     "conv forward", err);
+    hn_status st = HN_OK;
+    if (k == 0) { // no input channels: the bias alone
+        st = hn_cuda_check(cudaMemsetAsync(y->data, 0, sizeof(float) * (size_t)(b * cout * p), stream_of(g)),
+                           "conv forward", err);
+    } else {
+        float *col = y->aux;
+        k_im2col<<<hn_blocks(b * k * p), HN_CUDA_THREADS, 0, stream_of(g)>>>(x->data, col, q, b);
+        st = HN_LAUNCH_CHECK("conv forward (im2col)");
+        // y_n (Cout, P) = W (Cout, K) · col_n (K, P)
+        if (!st)
+            st = gemm_rm(g, 0, 0, cout, p, k, y->src[1]->data, k, 0, col, p, k * p, 0.0f, y->data, p, cout * p, b,
+                         "conv forward", err);
+    }
     if (!st && y->n_src == 3) {
         k_add_bias<<<hn_blocks(b * cout * p), HN_CUDA_THREADS, 0, stream_of(g)>>>(y->data, y->src[2]->data, cout, p,
                                                                                   b * cout * p);

@@ -333,9 +333,10 @@ extern "C" void hn_cuda_infer_free(hn_cuda_infer *c)
 // widest dense layer, no more than the device runs at once (a cooperative
 // launch needs them all resident). None where the device cannot launch
 // cooperative kernels or the widest vector does not fit 48 KB of shared
-// memory: one event then stays one block. Failed queries are cleared, as they
-// would otherwise be reported by the next launch's check.
-static hn_status grid_setup(hn_cuda_infer *c, const hn_infer_desc *d, hn_error *err)
+// memory (or its two buffers cannot be allocated): one event then stays one
+// block. Failed calls are cleared, as they would otherwise be reported by the
+// next launch's check.
+static void grid_setup(hn_cuda_infer *c, const hn_infer_desc *d)
 {
     int dev = 0, coop = 0, sms = 0, per_sm = 0, widest = 1;
     size_t sh = sizeof(float) * (size_t)c->width;
@@ -349,16 +350,17 @@ static hn_status grid_setup(hn_cuda_infer *c, const hn_infer_desc *d, hn_error *
         cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k_grid, GRID_THREADS, sh) != cudaSuccess ||
         per_sm < 1) {
         (void)cudaGetLastError();
-        return HN_OK;
+        return;
     }
     const int warps = GRID_THREADS / 32, want = (widest + warps - 1) / warps;
     const int most = sms * per_sm;
-    hn_status st = hn_cuda_check(cudaMalloc((void **)&c->ga, sh), "infer: activations of the many-block kernel", err);
-    if (!st)
-        st = hn_cuda_check(cudaMalloc((void **)&c->gb, sh), "infer: activations of the many-block kernel", err);
-    if (!st)
-        c->grid_blocks = want < most ? want : most;
-    return st;
+    if (cudaMalloc((void **)&c->ga, sh) != cudaSuccess || cudaMalloc((void **)&c->gb, sh) != cudaSuccess) {
+        (void)cudaGetLastError(); // no room for the optional path: one block
+        (void)cudaFree(c->ga);
+        c->ga = NULL;
+        return;
+    }
+    c->grid_blocks = want < most ? want : most;
 }
 
 extern "C" hn_status hn_cuda_infer_new(const hn_infer_desc *d, hn_cuda_infer **out, hn_error *err)
@@ -454,7 +456,7 @@ extern "C" hn_status hn_cuda_infer_new(const hn_infer_desc *d, hn_cuda_infer **o
             c->shared_bytes = 0; // too wide for one block: one event takes the batched path
     }
     if (!st)
-        st = grid_setup(c, d, err);
+        grid_setup(c, d);
     if (st) {
         hn_cuda_infer_free(c);
         return st;

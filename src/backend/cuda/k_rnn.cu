@@ -1,5 +1,6 @@
 // Fused recurrent cells, as src/backend/cpu/k_rnn.c: one LSTM or GRU time step
-// from gate pre-activations (the products stay matmul ops). One thread per
+// from gate pre-activations (the products stay matmul ops), with the CPU's
+// gate functions (core/deep_math.h). One thread per
 // (example, hidden unit); every value it writes is its own, so backward needs
 // no atomics, except the GRU's broadcast gh (the first step's bias), whose
 // gradient sums over the batch: one thread per unit, examples in order.
@@ -8,7 +9,6 @@
 #include "backend/cuda/k_common.cuh"
 #include "core/deep_math.h"
 
-__device__ static inline float sigm(float v) { return 1.0f / (1.0f + expf(-v)); }
 
 // gx (B, 4H), gh (B, 4H), c_prev (B, H) -> y (B, 2H) = [h, c];
 // aux: i, f, g, o (B, 4H) after activation, then tanh(c) (B, H).
@@ -23,13 +23,13 @@ __global__ static void k_lstm_fwd(const float *gx, const float *gh, const float 
         float v[4];
         for (int k = 0; k < 4; k++)
             v[k] = ph ? px[k * h + j] + ph[k * h + j] : px[k * h + j];
-        float i = sigm(v[0]), f = sigm(v[1]), gg = tanhf(v[2]), o = sigm(v[3]);
+        float i = hn_sigm_gate(v[0]), f = hn_sigm_gate(v[1]), gg = hn_tanh_gate(v[2]), o = hn_sigm_gate(v[3]);
         a[j] = i;
         a[h + j] = f;
         a[2 * h + j] = gg;
         a[3 * h + j] = o;
         float c = cp ? i * gg + f * cp[n * h + j] : i * gg;
-        float t = tanhf(c);
+        float t = hn_tanh_gate(c);
         tc[n * h + j] = t;
         y[n * 2 * h + h + j] = c;
         y[n * 2 * h + j] = o * t;
@@ -78,8 +78,8 @@ __global__ static void k_gru_fwd(const float *gx, const float *gh, int bcast, co
         int64_t n = e / h, j = e % h;
         const float *px = gx + n * 3 * h, *ph = bcast ? gh : gh + n * 3 * h;
         float *a = act + n * 3 * h;
-        float r = sigm(px[j] + ph[j]), z = sigm(px[h + j] + ph[h + j]);
-        float nn = tanhf(px[2 * h + j] + r * ph[2 * h + j]);
+        float r = hn_sigm_gate(px[j] + ph[j]), z = hn_sigm_gate(px[h + j] + ph[h + j]);
+        float nn = hn_tanh_gate(px[2 * h + j] + r * ph[2 * h + j]);
         a[j] = r;
         a[h + j] = z;
         a[2 * h + j] = nn;
