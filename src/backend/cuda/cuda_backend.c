@@ -79,6 +79,7 @@ static void ctx_close(void *p)
     free(c->fuse_next);
     free(c->fused);
     (void)cudaFree(c->ones);
+    (void)cudaFree(c->conv_ws);
     if (c->stream)
         (void)cudaStreamDestroy(c->stream);
     free(c);
@@ -303,6 +304,22 @@ static hn_status dev_prepare(hn_graph *g, hn_error *err)
         hn_op op = g->order[i]->op;
         need += op == HN_OP_DROPOUT;
         c->class_losses |= op == HN_OP_LOSS_CE || op == HN_OP_LOSS_NLL;
+    }
+    /* the convolutions' weight-gradient workspace: optional (without it
+     * each image's product accumulates in turn), so a refusal is no error */
+    int64_t ws = 0;
+    for (int i = 0; i < g->n_order; i++) {
+        int64_t w = g->order[i]->op == HN_OP_CONV ? hn_cuda_conv_ws_need(g->order[i]) : 0;
+        ws = w > ws ? w : ws;
+    }
+    if (ws > c->conv_ws_cap) {
+        (void)cudaFree(c->conv_ws);
+        c->conv_ws = NULL;
+        c->conv_ws_cap = 0;
+        if (cudaMalloc((void **)&c->conv_ws, sizeof(float) * (size_t)ws) == cudaSuccess)
+            c->conv_ws_cap = ws;
+        else
+            (void)cudaGetLastError();
     }
     if (need > c->keys_cap) {
         (void)cudaFree(c->keys);

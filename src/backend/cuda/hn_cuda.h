@@ -47,7 +47,17 @@ typedef struct hn_cuda_ctx {
     int fuse_cap;
     float *ones; /* ones_cap ones: the gradient of a bias is dyᵀ·1, a cuBLAS gemv */
     int64_t ones_cap;
+    /* convolutions' weight gradients: the images' products of a chunk at once,
+     * then summed in image order (k_conv.cu); sized by prepare, at most
+     * HN_CUDA_CONV_WS floats; too small (or none): one product per image */
+    float *conv_ws;
+    int64_t conv_ws_cap;
 } hn_cuda_ctx;
+
+#define HN_CUDA_CONV_WS (16 << 20)
+
+/* Floats of conv_ws the convolution y would use (0: none). */
+int64_t hn_cuda_conv_ws_need(const hn_tensor *y);
 
 /* The ReLU node whose forward the add node y computes too, or NULL. */
 static inline hn_tensor *hn_cuda_fused_act(const hn_cuda_ctx *c, const hn_tensor *y)

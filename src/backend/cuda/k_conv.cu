@@ -4,8 +4,9 @@
 // Convolution: im2col writes every image's receptive fields as columns,
 // col_n (C·kh·kw, P) with P = Ho·Wo, and y_n (Cout, P) = W (Cout, K) · col_n
 // for all images is one strided batched product. Backward: dW sums the
-// images' products in batch order (one product per image, accumulating: the
-// CPU's order); dcol_n = Wᵀ · dy_n is one strided batched product, gathered
+// images' products in batch order (a chunk of images' products at once into
+// the context's workspace, then summed image by image; without room, one
+// accumulating product per image); dcol_n = Wᵀ · dy_n is one strided batched product, gathered
 // back into the image per input position (each position sums its taps in the
 // CPU's order; no two threads write one value); the bias gradient sums as the
 // CPU does.
@@ -177,6 +178,36 @@ static hn_status gemm_rm(hn_graph *g, int ta, int tb, int64_t m, int64_t n, int6
 
 static cudaStream_t stream_of(hn_graph *g) { return hn_cuda_ctx_of(g)->stream; }
 
+// gw (n) += Σ_{i < count} ws[i·n + e], i in order: the images' weight gradients.
+__global__ static void k_sum_into(const float *ws, float *gw, int64_t n, int64_t count)
+{
+    HN_GRID_STRIDE(e, n)
+    {
+        float v = gw[e];
+        for (int64_t i = 0; i < count; i++)
+            v += ws[i * n + e];
+        gw[e] = v;
+    }
+}
+
+// Images per chunk of the weight gradient for a convolution of batch b whose
+// gradient has ck values, within cap floats of workspace (< 2: per image).
+static int64_t ws_chunk(int64_t b, int64_t ck, int64_t cap)
+{
+    if (ck <= 0 || ck > cap)
+        return 0;
+    return b < cap / ck ? b : cap / ck;
+}
+
+extern "C" int64_t hn_cuda_conv_ws_need(const hn_tensor *y)
+{
+    if (y->n_src < 2 || !y->src[1]->requires_grad)
+        return 0;
+    hn_conv_geom q = hn_conv_geom_of(y);
+    int64_t ck = y->shape[1] * q.c * q.kh * q.kw, nb = ws_chunk(y->src[0]->shape[0], ck, HN_CUDA_CONV_WS);
+    return nb >= 2 ? nb * ck : 0;
+}
+
 // x (B, Cin, H, W), w (Cout, K = Cin·kh·kw) -> y (B, Cout, Ho, Wo)
 extern "C" hn_status hn_cuda_conv_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
 {
@@ -219,8 +250,20 @@ extern "C" hn_status hn_cuda_conv_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
     if (b * cout * p == 0)
         return HN_OK;
     hn_status st = HN_OK;
-    // dW (Cout, K) += Σ_n dy_n (Cout, P) · col_nᵀ (P, K), in batch order
-    for (int64_t n = 0; gw && k > 0 && n < b && !st; n++)
+    // dW (Cout, K) += Σ_n dy_n (Cout, P) · col_nᵀ (P, K), in batch order: a chunk
+    // of images' products at once into the workspace, then summed in order
+    hn_cuda_ctx *c = hn_cuda_ctx_of(g);
+    int64_t ck = cout * k, chunk = ws_chunk(b, ck, c->conv_ws_cap);
+    for (int64_t n0 = 0; gw && k > 0 && chunk >= 2 && n0 < b && !st; n0 += chunk) {
+        int64_t nb = b - n0 < chunk ? b - n0 : chunk;
+        st = gemm_rm(g, 0, 1, cout, k, p, dy + n0 * cout * p, p, cout * p, col + n0 * k * p, p, k * p, 0.0f,
+                     c->conv_ws, k, ck, nb, "conv backward (weights)", err);
+        if (!st) {
+            k_sum_into<<<hn_blocks(ck), HN_CUDA_THREADS, 0, stream_of(g)>>>(c->conv_ws, gw, ck, nb);
+            st = HN_LAUNCH_CHECK("conv backward (weights, sum over images)");
+        }
+    }
+    for (int64_t n = 0; gw && k > 0 && chunk < 2 && n < b && !st; n++)
         st = gemm_rm(g, 0, 1, cout, k, p, dy + n * cout * p, p, 0, col + n * k * p, p, 0, 1.0f, gw, k, 0, 1,
                      "conv backward (weights)", err);
     if (!st && gb) {
