@@ -103,8 +103,11 @@ static double train_time(hn_graph *g, hn_tensor *loss, int iters)
     hn_optim *o = adam(g);
     double t0 = 0.0, c0 = 0.0;
     for (int i = 0; i < iters + 2; i++) {
-        if (i == 2)
+        if (i == 2) {
+            if (hn_graph_sync(g, &err)) /* the warm-up steps off the device first */
+                die("waiting for the device", &err);
             t0 = now(), c0 = cpu();
+        }
         if (hn_graph_forward(g, &err))
             die("forward", &err);
         hn_graph_zero_grad(g);
@@ -128,10 +131,11 @@ static const char *omp_wait(void)
 /* One JSON line of a training measurement. */
 static void json_train(const char *net, const bench_opts *o, double dt)
 {
-    printf("{\"bench\":\"hepnn_deep_train\",\"net\":\"%s\",\"batch\":%lld,\"threads\":%d,\"blas_threads\":%d,"
-           "\"omp_wait\":\"%s\",\"iters\":%d,\"ms_per_step\":%.3f,\"cpu_ms_per_step\":%.3f,\"events_per_s\":%.1f}\n",
-           net, (long long)o->batch, hn_threads_kernel(), hn_threads_blas(), omp_wait(), o->iters, 1e3 * dt,
-           1e3 * cpu_per_step, (double)o->batch / dt);
+    printf("{\"bench\":\"hepnn_deep_train\",\"net\":\"%s\",\"device\":\"%s\",\"batch\":%lld,\"threads\":%d,"
+           "\"blas_threads\":%d,\"omp_wait\":\"%s\",\"iters\":%d,\"ms_per_step\":%.3f,\"cpu_ms_per_step\":%.3f,"
+           "\"events_per_s\":%.1f}\n",
+           net, hn_device_name(o->dev), (long long)o->batch, hn_threads_kernel(), hn_threads_blas(), omp_wait(),
+           o->iters, 1e3 * dt, 1e3 * cpu_per_step, (double)o->batch / dt);
     fflush(stdout);
 }
 
@@ -181,9 +185,9 @@ static void bench_cnn(const bench_opts *o)
     }
     double us = 1e6 * (now() - t0) / n, cpu_us = 1e6 * (cpu() - c0) / n;
     if (o->json)
-        printf("{\"bench\":\"hepnn_deep_infer1\",\"net\":\"cnn\",\"threads\":%d,\"blas_threads\":%d,\"omp_wait\":\"%s\","
-               "\"calls\":%d,\"us_per_image\":%.2f,\"cpu_us_per_image\":%.2f}\n",
-               hn_threads_kernel(), hn_threads_blas(), omp_wait(), n, us, cpu_us);
+        printf("{\"bench\":\"hepnn_deep_infer1\",\"net\":\"cnn\",\"device\":\"%s\",\"threads\":%d,\"blas_threads\":%d,"
+               "\"omp_wait\":\"%s\",\"calls\":%d,\"us_per_image\":%.2f,\"cpu_us_per_image\":%.2f}\n",
+               hn_device_name(o->dev), hn_threads_kernel(), hn_threads_blas(), omp_wait(), n, us, cpu_us);
     else
         printf("cnn inference, batch 1: %.1f us/image wall, %.1f us CPU\n", us, cpu_us);
     fflush(stdout);

@@ -7,7 +7,8 @@ Without --threads or --defaults, torch.set_num_threads($OMP_NUM_THREADS, default
 --blas-threads U set OMP_NUM_THREADS and OPENBLAS_NUM_THREADS before torch is imported and call
 torch.set_num_threads(T), as bench/peer_torch.py does; --defaults leaves the environment and torch
 alone. --device cuda: model and data on the GPU (eager; the clock stops after torch.cuda.synchronize(),
-one image's inference includes reading its logit back), the peer of deep_bench --device cuda. --json
+one image's inference includes reading its logit back; TF32 off in cuDNN and matmul, as hepnn computes in
+fp32), the peer of deep_bench --device cuda. --json
 prints one JSON line per measurement (bench/run.sh's format)."""
 import argparse
 import json
@@ -38,6 +39,9 @@ config = "defaults" if a.defaults else "t%d_blas%s" % (torch.get_num_threads(),
                                                         os.environ.get("OPENBLAS_NUM_THREADS", "?"))
 what, iters, B = a.what, a.iters, a.batch
 dev = torch.device(a.device)
+if dev.type == "cuda":  # strict fp32 on both sides (cuDNN would use TF32 by default)
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
 torch.manual_seed(1)
 
 
@@ -57,6 +61,7 @@ def train_time(model, x, t):
     lossf = nn.BCEWithLogitsLoss()
     for i in range(iters + 2):
         if i == 2:
+            sync()  # the warm-up steps off the device first
             t0, c0 = time.perf_counter(), time.process_time()
         opt.zero_grad()
         loss = lossf(model(x), t)

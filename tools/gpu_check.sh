@@ -57,12 +57,12 @@ else
   say "-- pytorch: not available with CUDA on this machine; hepnn figures only"
 fi
 if [ -x "$B/bench/deep_bench" ]; then
-  timeout 90 "$B/bench/deep_bench" all 20 --device cuda --calls 200 >"$OUT/deep_hepnn.txt" 2>&1
+  timeout 60 "$B/bench/deep_bench" all 20 --device cuda --calls 200 >"$OUT/deep_hepnn.txt" 2>&1
   say "-- hepnn CNN and LSTM training (batch 256, eager) and CNN single-image inference on the GPU (rc $?)"
   tee -a "$S" <"$OUT/deep_hepnn.txt"
 fi
 if python3 -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)" >/dev/null 2>&1; then
-  timeout 90 python3 bench/deep_bench_torch.py all 20 --device cuda --defaults --calls 200 >"$OUT/deep_torch.txt" 2>&1
+  timeout 60 python3 bench/deep_bench_torch.py all 20 --device cuda --defaults --calls 200 >"$OUT/deep_torch.txt" 2>&1
   say "-- pytorch eager, the same CNN and LSTM on the GPU (rc $?)"; tee -a "$S" <"$OUT/deep_torch.txt"
 fi
 say "after the benchmark: $(elapsed) s"

@@ -129,6 +129,8 @@ hn_status hn_cuda_capture_launch(hn_cuda_ctx *c, hn_cuda_capture *cap, hn_rng *r
             st = hn_cuda_check(cudaEventRecord(cap->done[s], c->stream), "uploading dropout keys", err);
             cap->used[s] = !st;
             cap->next = (s + 1) % KEY_SLOTS;
+            if (st) /* nothing marks the copy's end: wait for it before the slot can be reused or freed */
+                (void)cudaStreamSynchronize(c->stream);
         }
         if (st)
             return st;

@@ -357,7 +357,8 @@ static void grid_setup(hn_cuda_infer *c, const hn_infer_desc *d)
     if (cudaMalloc((void **)&c->ga, sh) != cudaSuccess || cudaMalloc((void **)&c->gb, sh) != cudaSuccess) {
         (void)cudaGetLastError(); // no room for the optional path: one block
         (void)cudaFree(c->ga);
-        c->ga = NULL;
+        (void)cudaFree(c->gb);
+        c->ga = c->gb = NULL;
         return;
     }
     c->grid_blocks = want < most ? want : most;
