@@ -30,7 +30,8 @@ typedef struct {
     int in, out, act;
     float alpha;
     float *w, *b, *gw, *gb; /* the graph's parameters and their gradients */
-    float *z, *h;           /* (B, out): before and after the activation (h = z for identity) */
+    float *z, *h;           /* (B, out): before and after the activation (h = z for identity); before a
+                             * ReLU z is the product without the bias (its backward reads h) */
     float *dh;              /* (B, out): gradient of h, then of z */
 } fast_layer;
 
@@ -162,10 +163,9 @@ static void bias_act(const fast_layer *L, int64_t B)
     for (int64_t r = 0; r < B; r++) {
         float *z = L->z + r * m, *h = L->h + r * m;
         const float *b = L->b;
-        if (L->act == HN_ACT_RELU) {
+        if (L->act == HN_ACT_RELU) { /* z + b is not kept: the backward reads h */
             for (int64_t j = 0; j < m; j++) {
                 float v = z[j] + b[j];
-                z[j] = v;
                 h[j] = v > 0.0f ? v : 0.0f;
             }
         } else if (L->act == HN_ACT_IDENTITY) {
@@ -197,9 +197,9 @@ static void act_bias_bwd(const fast_layer *L, int64_t B)
         for (int64_t r = 0; r < B; r++) {
             float *d = L->dh + r * m;
             const float *z = L->z + r * m, *h = L->h + r * m;
-            if (L->act == HN_ACT_RELU) {
+            if (L->act == HN_ACT_RELU) { /* h > 0 exactly where z > 0; h is hot (the last product read it) */
                 for (int64_t j = j0; j < j1; j++) {
-                    d[j] = d[j] * (z[j] > 0.0f ? 1.0f : 0.0f);
+                    d[j] = d[j] * (h[j] > 0.0f ? 1.0f : 0.0f);
                     gb[j] += d[j];
                 }
             } else if (L->act == HN_ACT_IDENTITY) {
