@@ -40,6 +40,8 @@ struct hn_fast_mlp {
     int n_layers; /* dense layers, the output layer included */
     fast_layer l[FAST_MAX_LAYERS];
     float *x0;        /* (B, n_inputs) standardised inputs */
+    float *zs;        /* (B, widest): the product of a ReLU layer, before its bias (not kept: its
+                       * backward reads h), one buffer for all of them, so it stays in cache */
     const float *shift, *scale;
     int64_t cap;      /* rows the buffers hold */
     float *mem;
@@ -133,9 +135,12 @@ hn_fast_mlp *hn_fast_mlp_new(hn_model *m, int64_t max_batch)
         free(f);
         return NULL;
     }
-    int64_t per_row = s->n_inputs;
-    for (int i = 0; i < k; i++)
+    int64_t per_row = s->n_inputs, widest = 1;
+    for (int i = 0; i < k; i++) {
         per_row += 3 * (int64_t)f->l[i].out;
+        widest = f->l[i].out > widest ? f->l[i].out : widest;
+    }
+    per_row += widest;
     f->mem = malloc(sizeof(float) * (size_t)(per_row * max_batch));
     if (!f->mem) {
         free(f);
@@ -145,6 +150,8 @@ hn_fast_mlp *hn_fast_mlp_new(hn_model *m, int64_t max_batch)
     float *p = f->mem;
     f->x0 = p;
     p += s->n_inputs * max_batch;
+    f->zs = p;
+    p += widest * max_batch;
     for (int i = 0; i < k; i++) {
         fast_layer *L = &f->l[i];
         L->z = p;
@@ -155,13 +162,14 @@ hn_fast_mlp *hn_fast_mlp_new(hn_model *m, int64_t max_batch)
     return f;
 }
 
-/* z (B, out) += b; h = act(z), in one pass. */
-static void bias_act(const fast_layer *L, int64_t B)
+/* z (B, out) += b; h = act(z), in one pass; z is L->z, or for a ReLU the
+ * shared product buffer zbuf (then z + b is not stored). */
+static void bias_act(const fast_layer *L, float *zbuf, int64_t B)
 {
     int64_t n = B * L->out, m = L->out;
 #pragma omp parallel for if (n > HN_PAR_MIN) schedule(static)
     for (int64_t r = 0; r < B; r++) {
-        float *z = L->z + r * m, *h = L->h + r * m;
+        float *z = zbuf + r * m, *h = L->h + r * m;
         const float *b = L->b;
         if (L->act == HN_ACT_RELU) { /* z + b is not kept: the backward reads h */
             for (int64_t j = 0; j < m; j++) {
@@ -247,12 +255,14 @@ hn_status hn_fast_mlp_step(hn_fast_mlp *f, int64_t B, hn_error *err)
         /* the output layer writes straight into the graph's logits */
         if (i == f->n_layers - 1)
             L->z = L->h = hn_tensor_data(f->io.logits);
-        hn_cpu_sgemm(0, 0, (int)B, L->out, L->in, 1.0f, in, L->in, L->w, L->out, 0.0f, L->z, L->out);
-        if (hn_train_skip & HN_SKIP_ELEMENTWISE) { /* diagnostics: the product feeds the next layer */
+        int skip = hn_train_skip & HN_SKIP_ELEMENTWISE;
+        float *z = L->act == HN_ACT_RELU && !skip ? f->zs : L->z;
+        hn_cpu_sgemm(0, 0, (int)B, L->out, L->in, 1.0f, in, L->in, L->w, L->out, 0.0f, z, L->out);
+        if (skip) { /* diagnostics: the product feeds the next layer */
             in = L->z;
             continue;
         }
-        bias_act(L, B);
+        bias_act(L, z, B);
         in = L->h;
     }
     /* the loss: the graph's kernel on the graph's tensors */
