@@ -30,8 +30,10 @@ typedef struct {
     int in, out, act;
     float alpha;
     float *w, *b, *gw, *gb; /* the graph's parameters and their gradients */
-    float *z, *h;           /* (B, out): before and after the activation (h = z for identity); before a
-                             * ReLU z is the product without the bias (its backward reads h) */
+    float *z, *h;           /* (B, out): before and after the activation (h = z for identity); a ReLU
+                             * layer's z is used only by the diagnostics switch (hn_train_skip): its
+                             * product goes to the shared zs and z + b is not kept (its backward
+                             * reads h) */
     float *dh;              /* (B, out): gradient of h, then of z */
 } fast_layer;
 
