@@ -8,9 +8,9 @@ elementwise passes, the optimiser, code outside any OpenMP region (serial), wait
 runtime, other. The bench's sgemm probes between batches (a few per cent of the epoch) are included.
 The machine's speed moves between runs: run it a few times.
 
-    python3 tools/profile_step.py [--build build] [--data /tmp/h] [--batch 256] [--threads 2]
+    python3 tools/profile_step.py [--build build] [--data build/profile-data/h] [--batch 256] [--threads 2]
 
-The data set is made with `hepnn_bench gen --n 100000 --out /tmp/h` when it is missing. Needs Linux
+The data set (10^5 events) is made with `hepnn_bench gen` when it is missing. Needs Linux
 perf; prints the shares in per cent of each thread's samples.
 """
 import argparse
@@ -24,7 +24,7 @@ import tempfile
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--build", default="build")
-ap.add_argument("--data", default="/tmp/h")
+ap.add_argument("--data", default=os.path.join("build", "profile-data", "h"))
 ap.add_argument("--batch", type=int, default=256)
 ap.add_argument("--threads", type=int, default=2)
 a = ap.parse_args()
@@ -35,6 +35,7 @@ if not shutil.which("perf"):
 if not os.access(bench, os.X_OK):
     sys.exit("profile_step: %s is not built (make)" % bench)
 if not os.path.exists(a.data + ".X.npy"):
+    os.makedirs(os.path.dirname(a.data) or ".", exist_ok=True)
     subprocess.run([bench, "gen", "--n", "100000", "--out", a.data], check=True, stdout=subprocess.DEVNULL)
 
 tmp = tempfile.mkdtemp()
