@@ -145,6 +145,14 @@ hn_status hn_cuda_optim_attach(hn_optim *o, cudaStream_t stream, hn_error *err);
 hn_status hn_cuda_optim_before_replay(hn_optim *o, hn_error *err);
 hn_status hn_cuda_optim_after_replay(hn_optim *o, hn_error *err);
 
+/* Row-major C (m, n) = op_a(A) (m, k) · op_b(B) (k, n) + beta·C on g's cuBLAS
+ * handle, as cblas_sgemm(CblasRowMajor, ...); count > 1: that many products at
+ * strides sa, sb, sc (0: the same matrix for all), one strided batched call
+ * (k_matmul.cu). HN_ERR_SHAPE past cuBLAS's int sizes, naming what. */
+hn_status hn_cuda_gemm_rm(hn_graph *g, int ta, int tb, int64_t m, int64_t n, int64_t k, const float *A, int64_t lda,
+                          int64_t sa, const float *B, int64_t ldb, int64_t sb, float beta, float *C, int64_t ldc,
+                          int64_t sc, int64_t count, const char *what, hn_error *err);
+
 /* TF32 tensor-core matrix products (k_matmul.cu); off by default. */
 hn_status hn_cuda_set_tf32(hn_cuda_ctx *c, int on, hn_error *err);
 

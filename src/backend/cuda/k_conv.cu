@@ -17,8 +17,8 @@
 #include "core/deep_math.h"
 
 // The image value under tap (ci, i, j) at grid position (oy, ox), or 0 outside.
-__device__ static inline float tap(const float *img, const hn_conv_geom &q, int64_t ci, int64_t i, int64_t j, int64_t oy,
-                                   int64_t ox)
+__device__ static inline float tap(const float *img, const hn_conv_geom &q, int64_t ci, int64_t i, int64_t j,
+                                   int64_t oy, int64_t ox)
 {
     int64_t iy = oy * q.sh - q.pt + i * q.dh, ix = ox * q.sw - q.pl + j * q.dw;
     return iy >= 0 && iy < q.h && ix >= 0 && ix < q.w ? img[(ci * q.h + iy) * q.w + ix] : 0.0f;
@@ -154,28 +154,6 @@ __global__ static void k_rows_add_chw(const float *rows, float *out, int64_t b, 
     }
 }
 
-static inline cublasOperation_t tr(int t) { return t ? CUBLAS_OP_T : CUBLAS_OP_N; }
-
-// Row-major C (m, n) = op_a(A) (m, k) · op_b(B) (k, n) + beta·C for count
-// matrices at the given strides (0: the same matrix for all), as
-// cblas_sgemm(CblasRowMajor, ...) for each: column-major Cᵀ = op(B)ᵀ·op(A)ᵀ.
-static hn_status gemm_rm(hn_graph *g, int ta, int tb, int64_t m, int64_t n, int64_t k, const float *A, int64_t lda,
-                         int64_t sa, const float *B, int64_t ldb, int64_t sb, float beta, float *C, int64_t ldc,
-                         int64_t sc, int64_t count, const char *what, hn_error *err)
-{
-    if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || count > INT32_MAX)
-        return hn_error_set(err, HN_ERR_SHAPE, "%s: a product of %lld x %lld x %lld is too large for cuBLAS", what,
-                            (long long)m, (long long)n, (long long)k);
-    const float one = 1.0f;
-    cublasHandle_t h = hn_cuda_ctx_of(g)->blas;
-    cublasStatus_t s =
-        count == 1 ? cublasSgemm(h, tr(tb), tr(ta), (int)n, (int)m, (int)k, &one, B, (int)ldb, A, (int)lda, &beta, C,
-                                 (int)ldc)
-                   : cublasSgemmStridedBatched(h, tr(tb), tr(ta), (int)n, (int)m, (int)k, &one, B, (int)ldb, sb, A,
-                                               (int)lda, sa, &beta, C, (int)ldc, sc, (int)count);
-    return hn_cublas_check(s, what, err);
-}
-
 static cudaStream_t stream_of(hn_graph *g) { return hn_cuda_ctx_of(g)->stream; }
 
 // gw (n) += Σ_{i < count} ws[i·n + e], i in order: the images' weight gradients.
@@ -226,8 +204,8 @@ extern "C" hn_status hn_cuda_conv_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
         st = HN_LAUNCH_CHECK("conv forward (im2col)");
         // y_n (Cout, P) = W (Cout, K) · col_n (K, P)
         if (!st)
-            st = gemm_rm(g, 0, 0, cout, p, k, y->src[1]->data, k, 0, col, p, k * p, 0.0f, y->data, p, cout * p, b,
-                         "conv forward", err);
+            st = hn_cuda_gemm_rm(g, 0, 0, cout, p, k, y->src[1]->data, k, 0, col, p, k * p, 0.0f, y->data, p,
+                                 cout * p, b, "conv forward", err);
     }
     if (!st && y->n_src == 3) {
         k_add_bias<<<hn_blocks(b * cout * p), HN_CUDA_THREADS, 0, stream_of(g)>>>(y->data, y->src[2]->data, cout, p,
@@ -256,23 +234,23 @@ extern "C" hn_status hn_cuda_conv_bwd(hn_graph *g, hn_tensor *y, hn_error *err)
     int64_t ck = cout * k, chunk = ws_chunk(b, ck, c->conv_ws_cap);
     for (int64_t n0 = 0; gw && k > 0 && chunk >= 2 && n0 < b && !st; n0 += chunk) {
         int64_t nb = b - n0 < chunk ? b - n0 : chunk;
-        st = gemm_rm(g, 0, 1, cout, k, p, dy + n0 * cout * p, p, cout * p, col + n0 * k * p, p, k * p, 0.0f,
-                     c->conv_ws, k, ck, nb, "conv backward (weights)", err);
+        st = hn_cuda_gemm_rm(g, 0, 1, cout, k, p, dy + n0 * cout * p, p, cout * p, col + n0 * k * p, p, k * p, 0.0f,
+                             c->conv_ws, k, ck, nb, "conv backward (weights)", err);
         if (!st) {
             k_sum_into<<<hn_blocks(ck), HN_CUDA_THREADS, 0, stream_of(g)>>>(c->conv_ws, gw, ck, nb);
             st = HN_LAUNCH_CHECK("conv backward (weights, sum over images)");
         }
     }
     for (int64_t n = 0; gw && k > 0 && chunk < 2 && n < b && !st; n++)
-        st = gemm_rm(g, 0, 1, cout, k, p, dy + n * cout * p, p, 0, col + n * k * p, p, 0, 1.0f, gw, k, 0, 1,
-                     "conv backward (weights)", err);
+        st = hn_cuda_gemm_rm(g, 0, 1, cout, k, p, dy + n * cout * p, p, 0, col + n * k * p, p, 0, 1.0f, gw, k, 0,
+                             1, "conv backward (weights)", err);
     if (!st && gb) {
         k_bias_grad<<<(unsigned)cout, HN_CUDA_THREADS, 0, stream_of(g)>>>(dy, gb, b, cout, p);
         st = HN_LAUNCH_CHECK("conv backward (bias)");
     }
     if (!st && gx && k > 0) { // dcol_n (K, P) = Wᵀ (K, Cout) · dy_n (Cout, P), gathered back
-        st = gemm_rm(g, 1, 0, k, p, cout, w, k, 0, dy, p, cout * p, 0.0f, dcol, p, k * p, b,
-                     "conv backward (input)", err);
+        st = hn_cuda_gemm_rm(g, 1, 0, k, p, cout, w, k, 0, dy, p, cout * p, 0.0f, dcol, p, k * p, b,
+                             "conv backward (input)", err);
         if (!st) {
             k_col2im<<<hn_blocks(b * q.c * q.h * q.w), HN_CUDA_THREADS, 0, stream_of(g)>>>(dcol, gx, q, b);
             st = HN_LAUNCH_CHECK("conv backward (col2im)");
@@ -299,11 +277,11 @@ extern "C" hn_status hn_cuda_conv_transpose_fwd(hn_graph *g, hn_tensor *y, hn_er
     }
     if (!st && b * p * k > 0) {
         if (cin > 0) // col (B·P, K) = Xr (B·P, Cin) · W (Cin, K)
-            st = gemm_rm(g, 0, 0, b * p, k, cin, xr, cin, 0, y->src[1]->data, k, 0, 0.0f, col, k, 0, 1,
-                         "conv_transpose forward", err);
+            st = hn_cuda_gemm_rm(g, 0, 0, b * p, k, cin, xr, cin, 0, y->src[1]->data, k, 0, 0.0f, col, k, 0, 1,
+                                 "conv_transpose forward", err);
         else
             st = hn_cuda_check(cudaMemsetAsync(col, 0, sizeof(float) * (size_t)(b * p * k), stream_of(g)),
-                               "conv_transpose forward", err);
+                                       "conv_transpose forward", err);
     }
     if (!st) {
         k_row2im<<<hn_blocks(ny), HN_CUDA_THREADS, 0, stream_of(g)>>>(col, bias, y->data, q, b);
@@ -329,11 +307,11 @@ extern "C" hn_status hn_cuda_conv_transpose_bwd(hn_graph *g, hn_tensor *y, hn_er
     k_im2row<<<hn_blocks(b * p * k), HN_CUDA_THREADS, 0, stream_of(g)>>>(y->grad, dcol, q, b);
     st = HN_LAUNCH_CHECK("conv_transpose backward (im2row)");
     if (!st && gw) // dW (Cin, K) += Xrᵀ (Cin, B·P) · dcol (B·P, K)
-        st = gemm_rm(g, 1, 0, cin, k, b * p, xr, cin, 0, dcol, k, 0, 1.0f, gw, k, 0, 1,
-                     "conv_transpose backward (weights)", err);
+        st = hn_cuda_gemm_rm(g, 1, 0, cin, k, b * p, xr, cin, 0, dcol, k, 0, 1.0f, gw, k, 0, 1,
+                             "conv_transpose backward (weights)", err);
     if (!st && gx) { // dXr (B·P, Cin) = dcol (B·P, K) · Wᵀ (K, Cin)
-        st = gemm_rm(g, 0, 1, b * p, cin, k, dcol, k, 0, y->src[1]->data, k, 0, 0.0f, dxr, cin, 0, 1,
-                     "conv_transpose backward (input)", err);
+        st = hn_cuda_gemm_rm(g, 0, 1, b * p, cin, k, dcol, k, 0, y->src[1]->data, k, 0, 0.0f, dxr, cin, 0, 1,
+                             "conv_transpose backward (input)", err);
         if (!st) {
             k_rows_add_chw<<<hn_blocks(b * cin * p), HN_CUDA_THREADS, 0, stream_of(g)>>>(dxr, gx, b, cin, p);
             st = HN_LAUNCH_CHECK("conv_transpose backward (input rows)");

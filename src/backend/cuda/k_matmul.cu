@@ -9,14 +9,31 @@
 
 static inline cublasOperation_t tr(int t) { return t ? CUBLAS_OP_T : CUBLAS_OP_N; }
 
-// Row-major C (m, n) = op_a(A) (m, k) · op_b(B) (k, n) + beta·C, as cblas_sgemm(CblasRowMajor, ...).
+// Row-major C (m, n) = op_a(A) (m, k) · op_b(B) (k, n) + beta·C for count
+// matrices at the given strides (0: the same matrix for all), as
+// cblas_sgemm(CblasRowMajor, ...) for each (hn_cuda.h).
+extern "C" hn_status hn_cuda_gemm_rm(hn_graph *g, int ta, int tb, int64_t m, int64_t n, int64_t k, const float *A,
+                                     int64_t lda, int64_t sa, const float *B, int64_t ldb, int64_t sb, float beta,
+                                     float *C, int64_t ldc, int64_t sc, int64_t count, const char *what, hn_error *err)
+{
+    if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || lda > INT32_MAX || ldb > INT32_MAX || ldc > INT32_MAX ||
+        count > INT32_MAX)
+        return hn_error_set(err, HN_ERR_SHAPE, "%s: a product of %lld x %lld x %lld is too large for cuBLAS", what,
+                            (long long)m, (long long)n, (long long)k);
+    const float one = 1.0f;
+    cublasHandle_t h = hn_cuda_ctx_of(g)->blas;
+    cublasStatus_t s =
+        count == 1 ? cublasSgemm(h, tr(tb), tr(ta), (int)n, (int)m, (int)k, &one, B, (int)ldb, A, (int)lda, &beta, C,
+                                 (int)ldc)
+                   : cublasSgemmStridedBatched(h, tr(tb), tr(ta), (int)n, (int)m, (int)k, &one, B, (int)ldb, sb, A,
+                                               (int)lda, sa, &beta, C, (int)ldc, sc, (int)count);
+    return hn_cublas_check(s, what, err);
+}
+
 static hn_status gemm_rm(hn_graph *g, int ta, int tb, int m, int n, int k, const float *A, int lda, const float *B,
                          int ldb, float beta, float *C, int ldc, const char *what, hn_error *err)
 {
-    const float one = 1.0f;
-    cublasStatus_t s = cublasSgemm(hn_cuda_ctx_of(g)->blas, tr(tb), tr(ta), n, m, k, &one, B, ldb, A, lda, &beta, C,
-                                   ldc);
-    return hn_cublas_check(s, what, err);
+    return hn_cuda_gemm_rm(g, ta, tb, m, n, k, A, lda, 0, B, ldb, 0, beta, C, ldc, 0, 1, what, err);
 }
 
 extern "C" hn_status hn_cuda_matmul_fwd(hn_graph *g, hn_tensor *y, hn_error *err)
